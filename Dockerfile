@@ -1,0 +1,19 @@
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# pg_dump clones new shops from the template schema.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client-15 \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+RUN DJANGO_SETTINGS_MODULE=oxy.settings SECRET_KEY=build python manage.py collectstatic --noinput -v0 \
+    && useradd --create-home oxy
+USER oxy
+
+EXPOSE 8000
+# RUN_MODE=web|worker|beat chooses the process.
+CMD ["python", "-m", "oxy"]

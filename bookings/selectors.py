@@ -1,0 +1,58 @@
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+
+from oxy.phones import InvalidPhoneNumber, phone_to_e164
+
+from .models import Booking, Customer, Service
+
+
+def customer_list(*, search: str = "", tag: str = "") -> QuerySet[Customer]:
+    customers = Customer.objects.all()
+    if search:
+        match = Q(name__icontains=search) | Q(email__icontains=search)
+        try:
+            match |= Q(phone=phone_to_e164(search))
+        except InvalidPhoneNumber:
+            digits = "".join(ch for ch in search if ch.isdigit())
+            if digits:
+                match |= Q(phone__contains=digits)
+        customers = customers.filter(match)
+    if tag:
+        customers = customers.filter(tags__contains=[tag])
+    return customers
+
+
+def customer_find_by_phone(*, phone: str) -> Customer | None:
+    """The customer behind any spelling of a phone number."""
+    try:
+        return Customer.objects.filter(phone=phone_to_e164(phone)).first()
+    except InvalidPhoneNumber:
+        return None
+
+
+def service_list(*, include_inactive: bool = False) -> QuerySet[Service]:
+    services = Service.objects.prefetch_related("size_rules")
+    return services if include_inactive else services.filter(active=True)
+
+
+def booking_list(
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    status: str | None = None,
+    resource_id: int | None = None,
+    customer_id: int | None = None,
+) -> QuerySet[Booking]:
+    bookings = Booking.objects.select_related("customer", "pet", "service", "resource")
+    if start is not None:
+        bookings = bookings.filter(end__gt=start)
+    if end is not None:
+        bookings = bookings.filter(start__lt=end)
+    if status:
+        bookings = bookings.filter(status=status)
+    if resource_id:
+        bookings = bookings.filter(resource_id=resource_id)
+    if customer_id:
+        bookings = bookings.filter(customer_id=customer_id)
+    return bookings.order_by("start", "id")

@@ -1,0 +1,51 @@
+from .bookings import (
+    booking_cancel,
+    booking_complete,
+    booking_confirm,
+    booking_create,
+    booking_create_from_offer,
+    booking_mark_no_show,
+    booking_reschedule,
+)
+from .catalog import (
+    business_hours_replace,
+    closure_create,
+    closure_delete,
+    resource_create,
+    resource_update,
+    service_create,
+    service_update,
+)
+from .customers import (
+    customer_get_or_create,
+    customer_identity_attach,
+    customer_merge,
+    customer_update,
+    pet_register,
+    pet_update,
+    vaccination_record,
+)
+
+__all__ = [
+    "booking_cancel",
+    "booking_complete",
+    "booking_confirm",
+    "booking_create",
+    "booking_create_from_offer",
+    "booking_mark_no_show",
+    "booking_reschedule",
+    "business_hours_replace",
+    "closure_create",
+    "closure_delete",
+    "customer_get_or_create",
+    "customer_identity_attach",
+    "customer_merge",
+    "customer_update",
+    "pet_register",
+    "pet_update",
+    "resource_create",
+    "resource_update",
+    "service_create",
+    "service_update",
+    "vaccination_record",
+]

@@ -1,0 +1,259 @@
+"""Django settings for Oxy.
+
+Every value comes from the environment (or a local `.env` that `bin/run`
+writes on first start); nothing secret is committed. `.env.example` documents
+each variable.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+APP_ENV: str = env.str("APP_ENV", default="development")
+IS_PRODUCTION = APP_ENV == "production"
+DEBUG: bool = env.bool("DEBUG", default=not IS_PRODUCTION)
+SECRET_KEY: str = env.str("SECRET_KEY") if IS_PRODUCTION else env.str("SECRET_KEY", default="dev-only-insecure-key")
+
+# Hosts: the base domain is the public site (support admin, webhooks); each
+# shop lives on <slug>.<base domain>. Extra public hosts (127.0.0.1 for load
+# balancers and the README's health check) resolve to the public schema too.
+OXY_BASE_DOMAIN: str = env.str("OXY_BASE_DOMAIN", default="localhost")
+OXY_PUBLIC_HOSTS: list[str] = env.list("OXY_PUBLIC_HOSTS", default=["localhost", "127.0.0.1"])
+ALLOWED_HOSTS: list[str] = [OXY_BASE_DOMAIN, f".{OXY_BASE_DOMAIN}", *OXY_PUBLIC_HOSTS]
+# How a shop's dashboard is reached, printed after provisioning.
+OXY_DASHBOARD_URL: str = env.str("OXY_DASHBOARD_URL", default="http://{domain}:8000/")
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "tenants.staff",
+    "whatsapp.inbox",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.postgres",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "channels",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.admin",
+    "tenants.staff",
+    "tenants.shop",
+    "bookings",
+    "whatsapp",
+]
+INSTALLED_APPS = [*SHARED_APPS, *[app for app in TENANT_APPS if app not in SHARED_APPS]]
+
+TENANT_MODEL = "tenants.Organization"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_URLCONF = "oxy.urls_public"
+ROOT_URLCONF = "oxy.urls_tenant"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+TENANT_LIMIT_SET_CALLS = True
+# New shops are cloned from this schema (see tenants/schema_template.py); the
+# name cannot collide with a shop because shop schemas start with "shop_".
+OXY_TEMPLATE_SCHEMA = "oxy_template"
+
+AUTH_USER_MODEL = "staff.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+MIDDLEWARE = [
+    # WhiteNoise is async-capable and everything below is sync: keeping it on
+    # top means one switch to a thread per request, not a hop at each layer.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "oxy.health.HealthCheckMiddleware",
+    "tenants.middleware.OrganizationMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "oxy.wsgi.application"
+ASGI_APPLICATION = "oxy.asgi.application"
+
+DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/oxy")}
+DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Under ASGI every request runs on a fresh thread, so connections come from
+# a pool (psycopg_pool) instead of living with threads. django-tenants sets
+# the search path again on every connection taken from it.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DB_POOL_MAX_SIZE: int = env.int("DB_POOL_MAX_SIZE", default=8)
+if DB_POOL_MAX_SIZE:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": 10,
+    }
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL: str = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Every key Oxy writes to Redis starts with this (tests give each run its own).
+OXY_REDIS_PREFIX: str = env.str("OXY_REDIS_PREFIX", default="oxy")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Keys start with the schema name, so one shop never reads another's.
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "KEY_PREFIX": OXY_REDIS_PREFIX,
+    }
+}
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{OXY_REDIS_PREFIX}:channels"},
+    }
+}
+
+# Celery (oxy/celery.py reads the CELERY_ namespace).
+CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND: str = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{OXY_REDIS_PREFIX}:celery:", "socket_connect_timeout": 1}
+# A webhook must answer fast even with Redis down (its events wait in PostgreSQL).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{OXY_REDIS_PREFIX}:celery:"}
+CELERY_TASK_ALWAYS_EAGER = False
+# Results are opt-in per task: creating a result backend costs a Redis
+# connection per thread, on the webhook's path.
+CELERY_TASK_IGNORE_RESULT = True
+# One result backend for all threads (redis-py is thread-safe); a backend per
+# thread costs milliseconds on every request thread that enqueues.
+CELERY_RESULT_BACKEND_THREAD_SAFE = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_TENANT_CACHE_SECONDS = 30
+OXY_BEAT_LOCK_TTL_S = 30
+
+# WhatsApp providers. Evolution: one server per deployment (docker-compose
+# runs 2.3.7); each channel has its own instance token. Cloud API: each
+# channel's access token and app secret are stored (encrypted) with it.
+EVOLUTION_API_URL: str = env.str("EVOLUTION_API_URL", default="http://127.0.0.1:8080")
+EVOLUTION_API_KEY: str = env.str("EVOLUTION_API_KEY", default="")
+WHATSAPP_CLOUD_API_URL: str = env.str("WHATSAPP_CLOUD_API_URL", default="https://graph.facebook.com")
+WHATSAPP_CLOUD_APP_SECRET: str = env.str("WHATSAPP_CLOUD_APP_SECRET", default="")
+# Where providers reach our webhooks (printed by add_channel).
+OXY_PUBLIC_URL: str = env.str("OXY_PUBLIC_URL", default="http://localhost:8000")
+# Customer messages within this many seconds get one answer.
+OXY_REPLY_DEBOUNCE_S: float = env.float("OXY_REPLY_DEBOUNCE_S", default=3.0)
+# Processed raw webhook events are deleted after this many days.
+OXY_INBOX_RETENTION_DAYS: int = env.int("OXY_INBOX_RETENTION_DAYS", default=14)
+# Cloud API deliveries carry up to 1,000 updates (about 3 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+
+# Secrets at rest: Fernet keys, newest first. Adding a key in front and
+# running `manage.py rotate_encryption_key` re-encrypts every stored secret.
+OXY_ENCRYPTION_KEYS: list[str] = env.list("OXY_ENCRYPTION_KEYS", default=[])
+
+LANGUAGE_CODE = "pt-br"
+LANGUAGES = [("pt-br", "Português (Brasil)"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "America/Sao_Paulo"
+USE_I18N = True
+USE_TZ = True
+
+# Media (WhatsApp attachments) are stored per shop: MEDIA_ROOT/<schema>/...
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_URL = "media/"
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+STORAGES = {
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+WHITENOISE_USE_FINDERS = DEBUG
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "oxy.api.ApiKeyAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["oxy.api.IsShopStaff"],
+    "DEFAULT_PAGINATION_CLASS": "oxy.api.Pagination",
+    "EXCEPTION_HANDLER": "oxy.api.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Oxy shop API",
+    "DESCRIPTION": "Customers, pets, services, availability and bookings of one shop (call it on the shop's host).",
+    "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"SpeciesEnum": "bookings.models.Species", "PetSizeEnum": "bookings.models.PetSize"},
+}
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = IS_PRODUCTION
+CSRF_COOKIE_SECURE = IS_PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if IS_PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(schema_name)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["tenant_context"], "formatter": "plain"},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

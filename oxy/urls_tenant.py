@@ -1,0 +1,19 @@
+"""URLs on a shop's host (<slug>.<base domain>)."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from tenants.shop.admin import shop_admin_site
+from tenants.views import shop_home
+
+urlpatterns = [
+    path("", shop_home, name="shop_home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
+    path("admin/", shop_admin_site.urls),
+    path("api/v1/", include("bookings.api.urls")),
+    path("api/v1/", include("whatsapp.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,130 @@
+"""Channels and the sandbox phone simulator, on the shop's API."""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from oxy.api import ManagersWrite
+
+from .inbox.models import Provider
+from .models import Channel, Message
+from .services.channels import channel_create, channel_logout, channel_pairing_start, webhook_url
+from .simulator import simulator_message_send, simulator_pairing_code_enter, simulator_thread
+
+
+class ChannelOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Channel
+        fields = ["id", "name", "provider", "external_id", "phone", "state", "state_reason", "state_changed_at",
+                  "pairing_code", "qr_code", "last_health_check_at", "last_health_ok"]  # fmt: skip
+
+
+class ChannelListApi(APIView):
+    permission_classes = [ManagersWrite]
+
+    class ChannelCreateInput(serializers.Serializer):
+        name = serializers.CharField(max_length=80)
+        provider = serializers.ChoiceField(choices=Provider.choices)
+        external_id = serializers.CharField(required=False, allow_blank=True, default="")
+        access_token = serializers.CharField(required=False, allow_blank=True, default="")
+        app_secret = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(responses=ChannelOutput(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(ChannelOutput(Channel.objects.all(), many=True).data)
+
+    @extend_schema(request=ChannelCreateInput, responses={201: ChannelOutput})
+    def post(self, request: Request) -> Response:
+        data = self.ChannelCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        given = data.validated_data
+        channel, route = channel_create(
+            name=given["name"], provider=given["provider"], external_id=given["external_id"],
+            credentials=given["access_token"], app_secret=given["app_secret"],
+        )  # fmt: skip
+        body = ChannelOutput(channel).data | {"webhook_url": webhook_url(route)}
+        if channel.provider == Provider.CLOUD:
+            body["verify_token"] = route.verify_token
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ChannelActionApi(APIView):
+    """POST /channels/<id>/connect/ (start pairing) or /logout/."""
+
+    permission_classes = [ManagersWrite]
+
+    class ConnectInput(serializers.Serializer):
+        phone = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=ConnectInput, responses=ChannelOutput)
+    def post(self, request: Request, channel_id: int, action: str) -> Response:
+        channel = get_object_or_404(Channel, pk=channel_id)
+        if action == "connect":
+            data = self.ConnectInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            channel = channel_pairing_start(channel=channel, phone=data.validated_data["phone"])
+        else:
+            channel = channel_logout(channel=channel)
+        return Response(ChannelOutput(channel).data)
+
+
+class SimulatorMessageOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Message
+        fields = ["id", "direction", "sender_kind", "kind", "text", "status", "created_at"]
+
+
+class SimulatorMessagesApi(APIView):
+    class SimulatorSendInput(serializers.Serializer):
+        phone = serializers.CharField()
+        name = serializers.CharField(required=False, allow_blank=True, default="")
+        text = serializers.CharField()
+
+    class SimulatorThreadInput(serializers.Serializer):
+        phone = serializers.CharField()
+
+    @extend_schema(parameters=[SimulatorThreadInput], responses=SimulatorMessageOutput(many=True))
+    def get(self, request: Request, channel_id: int) -> Response:
+        data = self.SimulatorThreadInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        channel = get_object_or_404(Channel, pk=channel_id)
+        phone = _e164(data.validated_data["phone"])
+        return Response(SimulatorMessageOutput(simulator_thread(channel=channel, phone=phone), many=True).data)
+
+    @extend_schema(request=SimulatorSendInput, responses={202: None})
+    def post(self, request: Request, channel_id: int) -> Response:
+        data = self.SimulatorSendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = get_object_or_404(Channel, pk=channel_id)
+        simulator_message_send(channel=channel, phone=_e164(data.validated_data["phone"]),
+                               text=data.validated_data["text"], name=data.validated_data["name"])  # fmt: skip
+        return Response({"status": "accepted"}, status=status.HTTP_202_ACCEPTED)
+
+
+class SimulatorPairApi(APIView):
+    class SimulatorPairInput(serializers.Serializer):
+        code = serializers.CharField(max_length=12)
+        phone = serializers.CharField()
+
+    @extend_schema(request=SimulatorPairInput, responses={202: None})
+    def post(self, request: Request, channel_id: int) -> Response:
+        data = self.SimulatorPairInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = get_object_or_404(Channel, pk=channel_id)
+        with transaction.atomic():
+            simulator_pairing_code_enter(channel=channel, code=data.validated_data["code"],
+                                         phone=_e164(data.validated_data["phone"]))  # fmt: skip
+        return Response({"status": "accepted"}, status=status.HTTP_202_ACCEPTED)
+
+
+def _e164(phone: str) -> str:
+    from oxy.phones import InvalidPhoneNumber, phone_to_e164
+
+    try:
+        return phone_to_e164(phone)
+    except InvalidPhoneNumber as exc:
+        raise serializers.ValidationError({"phone": str(exc)}) from exc

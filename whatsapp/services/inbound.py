@@ -1,0 +1,213 @@
+"""From a stored inbox event to the shop's conversation: normalize, find
+the customer, record the message (once), move statuses forward, and ask for
+a reply when one is due."""
+
+import base64
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from oxy.realtime import dashboard_event_send
+
+from ..identity import customer_for_sender
+from ..inbox.models import InboundEvent
+from ..models import Channel, Conversation, Message
+from ..providers import normalize
+from ..providers.base import (
+    ConnectionUpdate,
+    Ignored,
+    InboundItem,
+    InboundMessage,
+    MessageEdited,
+    MessageRevoked,
+    StatusUpdate,
+)
+from .channels import channel_state_set
+
+logger = logging.getLogger(__name__)
+
+
+def inbound_event_process(*, event_id: int) -> str:
+    """Apply one inbox event in its shop's schema; safe to call twice (the
+    row lock and its status make the second call a no-op)."""
+    with transaction.atomic():
+        event = (
+            InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("route__organization")
+            .filter(pk=event_id, status=InboundEvent.Status.PENDING)
+            .first()
+        )
+        if event is None:
+            return "skipped"
+        organization = event.route.organization
+        if organization.status != organization.Status.ACTIVE:
+            return "held"  # kept pending; processed once the shop is active again
+        item = InboundItem(event.route.external_id, event.dedupe_key, event.event_type, event.payload)
+        with tenant_context(organization):
+            channel = Channel.objects.get(pk=event.route.channel_id)
+            outcomes = [_apply(normalized, channel) for normalized in normalize(event.provider, item)]
+        event.status = (
+            InboundEvent.Status.IGNORED if all(o == "ignored" for o in outcomes) else InboundEvent.Status.PROCESSED
+        )
+        event.attempts += 1
+        event.processed_at = timezone.now()
+        event.save(update_fields=["status", "attempts", "processed_at"])
+        return event.status
+
+
+def _apply(event, channel: Channel) -> str:
+    match event:
+        case InboundMessage():
+            return message_inbound_record(channel=channel, message=event)
+        case StatusUpdate():
+            return message_status_apply(channel=channel, update=event)
+        case MessageEdited():
+            Message.objects.filter(channel=channel, provider_message_id=event.provider_message_id).update(
+                text=event.text, edited_at=event.timestamp
+            )
+            return "edited"
+        case MessageRevoked():
+            Message.objects.filter(channel=channel, provider_message_id=event.provider_message_id).update(
+                revoked_at=timezone.now()
+            )
+            return "revoked"
+        case ConnectionUpdate():
+            channel_state_set(channel=channel, state=event.state, reason=event.reason, pairing_code=event.pairing_code,
+                              qr_code=event.qr_code, phone=event.phone)  # fmt: skip
+            return "connection"
+        case Ignored():
+            return "ignored"
+    return "ignored"
+
+
+def _address(message: InboundMessage) -> str:
+    sender = message.sender
+    if sender.phone:
+        return sender.phone
+    return sender.lid or sender.wa_id or sender.bsuid or ""
+
+
+def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
+    """Record a message once (the provider id is unique per channel). A
+    message the business phone itself sent is a person on the shop's side:
+    the conversation becomes human-owned and the bot goes quiet."""
+    if Message.objects.filter(channel=channel, provider_message_id=message.provider_message_id).exists():
+        return "duplicate"
+    customer = customer_for_sender(message.sender)
+    conversation, _created = Conversation.objects.get_or_create(
+        customer=customer, channel=channel, defaults={"address": _address(message)}
+    )
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    recorded = Message(
+        conversation=conversation,
+        channel=channel,
+        direction=Message.Direction.OUTBOUND if message.from_me else Message.Direction.INBOUND,
+        sender_kind=Message.SenderKind.STAFF if message.from_me else Message.SenderKind.CUSTOMER,
+        sent_by="WhatsApp (phone)" if message.from_me else "",
+        kind=message.kind,
+        text=message.text,
+        data=message.data
+        | ({"mime": message.media_mime} if message.media_mime else {})
+        | ({"media_id": message.media_id} if message.media_id else {}),
+        provider_message_id=message.provider_message_id,
+        reply_to_provider_id=message.reply_to,
+        status=Message.Status.SENT if message.from_me else Message.Status.RECEIVED,
+        status_rank=Message.STATUS_RANK["sent" if message.from_me else "received"],
+        provider_timestamp=message.timestamp,
+    )
+    if message.media_base64:
+        extension = (message.media_mime.split("/")[-1].split(";")[0] or "bin")[:8]
+        recorded.media.save(
+            f"{message.provider_message_id}.{extension}",
+            ContentFile(base64.b64decode(message.media_base64)),
+            save=False,
+        )
+    try:
+        with transaction.atomic():
+            recorded.save()
+    except IntegrityError:
+        return "duplicate"  # the same message, recorded by a concurrent delivery
+
+    now = timezone.now()
+    conversation.last_message_at = max(filter(None, [conversation.last_message_at, message.timestamp]))
+    if sender_is_address_upgrade(conversation, message):
+        conversation.address = _address(message)
+    if message.from_me:
+        conversation.owner = Conversation.Owner.HUMAN
+        conversation.owner_changed_at = now
+        conversation.handover_reason = "staff replied from the phone"
+        conversation.reply_due_at = None
+    else:
+        conversation.last_inbound_at = message.timestamp
+        conversation.unread_count = F("unread_count") + 1
+    conversation.save()
+    customer.last_interaction_at = now
+    customer.save(update_fields=["last_interaction_at"])
+
+    if message.media_id:
+        from ..tasks import media_download_task
+
+        transaction.on_commit(lambda: media_download_task.delay(recorded.pk))
+    transaction.on_commit(lambda: _announce_message(recorded, conversation))
+    if not message.from_me and message.kind not in {"reaction"}:
+        reply_needed(conversation=conversation, message=recorded)
+    return "recorded"
+
+
+def sender_is_address_upgrade(conversation: Conversation, message: InboundMessage) -> bool:
+    # Prefer sending to the phone once we learn it (a LID-only chat gets its phone).
+    return bool(message.sender.phone) and conversation.address != message.sender.phone
+
+
+def _announce_message(message: Message, conversation: Conversation) -> None:
+    try:
+        dashboard_event_send(
+            event="message.received",
+            data={"conversation": conversation.pk, "message": message.pk, "direction": message.direction,
+                  "kind": message.kind, "text": message.text[:500]},
+        )  # fmt: skip
+    except Exception:  # noqa: BLE001 - the message is saved; a dashboard reload shows it
+        logger.warning("dashboard event for message %s not sent", message.pk)
+
+
+def message_status_apply(*, channel: Channel, update: StatusUpdate) -> str:
+    """Move a sent message's status forward; an older status arriving late
+    changes nothing (one UPDATE whose condition is the order)."""
+    rank = Message.STATUS_RANK[update.status]
+    changed = Message.objects.filter(
+        channel=channel, provider_message_id=update.provider_message_id, status_rank__lt=rank
+    ).update(status=update.status, status_rank=rank, error=update.error[:300])
+    if changed:
+        message = Message.objects.filter(channel=channel, provider_message_id=update.provider_message_id).first()
+        transaction.on_commit(lambda: _announce_status(message))
+    return "status" if changed else "stale status"
+
+
+def _announce_status(message: Message) -> None:
+    try:
+        data = {"message": message.pk, "conversation": message.conversation_id, "status": message.status}
+        dashboard_event_send(event="message.status", data=data | {"error": message.error})
+    except Exception:  # noqa: BLE001
+        logger.warning("dashboard status event for message %s not sent", message.pk)
+
+
+# The agents fill this in; until then a due reply is only recorded.
+REPLY_NEEDED_HANDLERS: list = []
+
+
+def reply_needed(*, conversation: Conversation, message: Message) -> None:
+    """A customer wrote: a reply is due (after a short pause, so a burst of
+    messages gets one answer) unless a person owns the conversation."""
+    if conversation.owner != Conversation.Owner.BOT:
+        return
+    Conversation.objects.filter(pk=conversation.pk).update(
+        reply_due_at=timezone.now() + timedelta(seconds=settings.OXY_REPLY_DEBOUNCE_S)
+    )
+    for handler in REPLY_NEEDED_HANDLERS:
+        handler(conversation=conversation, message=message)

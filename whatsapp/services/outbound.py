@@ -1,0 +1,135 @@
+"""Sending: a message row first (status queued), then the `outbound` queue
+sends it, at most once, however workers crash or retry."""
+
+import random
+from datetime import timedelta
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Channel, Conversation, Message
+from ..providers import provider_for
+from ..providers.base import ProviderError
+
+WINDOW = timedelta(hours=24)
+
+
+class SendRefused(Exception):
+    """The message cannot be sent (and will not be retried)."""
+
+
+def message_outbound_create(
+    *,
+    conversation: Conversation,
+    text: str,
+    sender_kind: str,
+    sent_by: str = "",
+    kind: str = "text",
+    data: dict | None = None,
+) -> Message:
+    """Queue a message to the customer; it is sent after the transaction commits."""
+    if not text.strip() and kind == "text":
+        raise SendRefused(_("The message is empty."))
+    if conversation.channel.provider == "cloud" and not _window_open(conversation):
+        raise SendRefused(
+            _("More than 24 hours since the customer last wrote: WhatsApp only allows an approved template now.")
+        )
+    message = Message.objects.create(
+        conversation=conversation, channel=conversation.channel, direction=Message.Direction.OUTBOUND,
+        sender_kind=sender_kind, sent_by=sent_by, kind=kind, text=text, data=data or {},
+        status=Message.Status.QUEUED, status_rank=Message.STATUS_RANK["queued"],
+    )  # fmt: skip
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    from ..tasks import send_message_task
+
+    transaction.on_commit(lambda: send_message_task.delay(message.pk))
+    return message
+
+
+def _window_open(conversation: Conversation) -> bool:
+    return conversation.last_inbound_at is not None and timezone.now() - conversation.last_inbound_at < WINDOW
+
+
+def _throttle_wait(channel: Channel) -> float:
+    """Seconds to wait before this channel may send again (a fixed window per
+    minute, shared by every worker through Redis); 0 when it may send now."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    window = int(timezone.now().timestamp() // 60)
+    key = f"{settings.OXY_REDIS_PREFIX}:throttle:{connection.schema_name}:{channel.pk}:{window}"
+    count = client.incr(key)
+    client.expire(key, 120)
+    if count <= channel.sends_per_minute:
+        return 0.0
+    client.decr(key)
+    return 60 - timezone.now().timestamp() % 60 + random.uniform(0, 2)  # noqa: S311 - jitter
+
+
+def message_send(*, message_id: int) -> str:
+    """Send one queued message. Returns what happened; raises ProviderError
+    when a retry may help, after recording the attempt.
+
+    The message is marked `sending` (committed) before the provider call. A
+    message found already `sending` means a worker died mid-send: before
+    sending again, ask the provider whether it went out, so nothing is sent
+    twice.
+    """
+    with transaction.atomic():
+        message = Message.objects.select_for_update().select_related("channel", "conversation").get(pk=message_id)
+        if message.status not in {Message.Status.QUEUED, Message.Status.SENDING}:
+            return "already sent"
+        wait = _throttle_wait(message.channel)
+        if wait:
+            return f"throttled:{wait:.1f}"
+        interrupted = message.status == Message.Status.SENDING
+        if not interrupted:
+            message.status, message.sending_started_at = Message.Status.SENDING, timezone.now()
+        message.send_attempts += 1
+        message.save(update_fields=["status", "sending_started_at", "send_attempts"])
+
+    client = provider_for(message.channel)
+    to = message.conversation.address
+    if interrupted:
+        already = client.find_sent(to=to, text=message.text, since=message.sending_started_at - timedelta(seconds=5))
+        taken = set(
+            Message.objects.filter(channel=message.channel, provider_message_id__in=already).values_list(
+                "provider_message_id", flat=True
+            )
+        )
+        unclaimed = [provider_id for provider_id in already if provider_id not in taken]
+        if unclaimed:
+            _mark_sent(message, unclaimed[0])
+            return "sent (recovered)"
+    try:
+        if message.kind == "text":
+            result = client.send_text(to=to, text=message.text, reply_to=message.reply_to_provider_id)
+        else:
+            result = client.send_media(to=to, kind=message.kind, url=message.data.get("url", ""), caption=message.text,
+                                       filename=message.data.get("filename", ""))  # fmt: skip
+    except ProviderError as exc:
+        if not exc.retryable:
+            message_fail(message_id=message.pk, reason=str(exc))
+            return "failed"
+        raise
+    _mark_sent(message, result.provider_message_id)
+    return "sent"
+
+
+def _mark_sent(message: Message, provider_message_id: str) -> None:
+    rank = Message.STATUS_RANK["sent"]
+    Message.objects.filter(pk=message.pk, status_rank__lt=rank).update(
+        status=Message.Status.SENT, status_rank=rank, provider_message_id=provider_message_id, error=""
+    )
+    # A status webhook may have raced ahead of us: keep the later status, still record the id.
+    Message.objects.filter(pk=message.pk, provider_message_id__isnull=True).update(
+        provider_message_id=provider_message_id
+    )
+
+
+def message_fail(*, message_id: int, reason: str) -> None:
+    rank = Message.STATUS_RANK["failed"]
+    Message.objects.filter(pk=message_id, status_rank__lt=rank).update(
+        status=Message.Status.FAILED, status_rank=rank, error=reason[:300]
+    )
