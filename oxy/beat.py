@@ -34,9 +34,13 @@ class BeatAlreadyRunning(RuntimeError):
 class SingleBeatScheduler(TenantAwareScheduler):
     @classmethod
     def get_queryset(cls):
+        """Where due tasks may go: active shops, and the public schema for the
+        platform's own jobs (the base class excludes it from all-shop jobs)."""
+        from django.db.models import Q
+
         from tenants.models import Organization
 
-        return Organization.objects.filter(status=Organization.Status.ACTIVE).exclude(schema_name="public")
+        return Organization.objects.filter(Q(status=Organization.Status.ACTIVE) | Q(schema_name="public"))
 
     def setup_schedule(self) -> None:
         self._lock_client = redis.Redis.from_url(settings.REDIS_URL)

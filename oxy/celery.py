@@ -70,19 +70,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in QUEUE_NAMES]
 app.conf.task_default_queue = "default"
 app.conf.beat_scheduler = "oxy.beat:SingleBeatScheduler"
-app.conf.beat_schedule = {
-    # Platform-wide jobs run once, in the public schema.
-    "whatsapp-sweep-inbox": {"task": "whatsapp.sweep_inbox", "schedule": 15.0, "tenant_schemas": ["public"]},
-    "whatsapp-health-check": {
-        "task": "whatsapp.health_check_all_tenants",
-        "schedule": 60.0,
-        "tenant_schemas": ["public"],
-    },
-    "whatsapp-purge-inbox": {"task": "whatsapp.purge_inbox", "schedule": 3600.0 * 6, "tenant_schemas": ["public"]},
-}
 app.autodiscover_tasks()
 
 
 @signals.worker_ready.connect
 def _log_ready(sender=None, **kwargs) -> None:
-    logger.info("worker ready on queues: %s", ", ".join(QUEUE_NAMES))
+    logger.info("worker ready on queues: %s", ", ".join(sorted(app.amqp.queues.consume_from)))

@@ -165,7 +165,6 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
-CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
@@ -184,6 +183,22 @@ OXY_PUBLIC_URL: str = env.str("OXY_PUBLIC_URL", default="http://localhost:8000")
 OXY_REPLY_DEBOUNCE_S: float = env.float("OXY_REPLY_DEBOUNCE_S", default=3.0)
 # Processed raw webhook events are deleted after this many days.
 OXY_INBOX_RETENTION_DAYS: int = env.int("OXY_INBOX_RETENTION_DAYS", default=14)
+# A send still `sending` after this many seconds belongs to a dead worker
+# (a live one gives up long before: the send task's time limit is 90 s);
+# the outbound sweeper, every OXY_OUTBOUND_SWEEP_S, finishes it without
+# sending twice.
+OXY_OUTBOUND_STALE_S: float = env.float("OXY_OUTBOUND_STALE_S", default=180.0)
+OXY_OUTBOUND_SWEEP_S: float = env.float("OXY_OUTBOUND_SWEEP_S", default=60.0)
+# Platform-wide jobs run once, in the public schema; each visits the shops itself.
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": task, "schedule": every_s, "tenant_schemas": ["public"]}
+    for name, task, every_s in [
+        ("whatsapp-sweep-inbox", "whatsapp.sweep_inbox", 15.0),
+        ("whatsapp-health-check", "whatsapp.health_check_all_tenants", 60.0),
+        ("whatsapp-sweep-outbound", "whatsapp.sweep_outbound_all_tenants", OXY_OUTBOUND_SWEEP_S),
+        ("whatsapp-purge-inbox", "whatsapp.purge_inbox", 6 * 3600.0),
+    ]
+}
 # Cloud API deliveries carry up to 1,000 updates (about 3 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 

@@ -76,6 +76,19 @@ def send_message_task(self, message_id: int) -> str:
     return outcome
 
 
+@app.task(
+    name="whatsapp.sweep_outbound_all_tenants", queue="scheduled", public_schema=True, time_limit=120, max_retries=0
+)
+def sweep_outbound_all_tenants_task() -> dict[str, int]:
+    from .services.outbound import stale_sends_requeue
+
+    requeued = {}
+    for organization in _active_shops():
+        with tenant_context(organization):
+            requeued[organization.slug] = stale_sends_requeue()
+    return {slug: count for slug, count in requeued.items() if count}
+
+
 @app.task(name="whatsapp.download_media", queue="inbound", time_limit=120, autoretry_for=(ProviderError,),
           max_retries=5, retry_backoff=5)  # fmt: skip
 def media_download_task(message_id: int) -> str:
@@ -95,15 +108,19 @@ def channel_reconnect_task(channel_id: int) -> str:
     name="whatsapp.health_check_all_tenants", queue="scheduled", public_schema=True, time_limit=300, max_retries=0
 )
 def channel_health_check_all_tenants_task() -> dict:
-    from tenants.models import Organization
-
     from .services.health import channel_health_check
 
     results = {}
-    for organization in Organization.objects.filter(status="active").exclude(schema_name="public"):
+    for organization in _active_shops():
         with tenant_context(organization):
             results[organization.slug] = channel_health_check()
     from .services.health import health_result_store
 
     health_result_store(results)
     return results
+
+
+def _active_shops():
+    from tenants.models import Organization
+
+    return Organization.objects.filter(status="active").exclude(schema_name="public")

@@ -9,6 +9,7 @@ trouble before the route runs:
         fake.base_url                                   # "http://127.0.0.1:54321"
         fake.fail_next(status=503, times=2)             # next 2 requests get 503
         fake.delay_next(2.0)                            # next request answers 2 s late
+        fake.hold_reply_next(30.0)                      # next request is handled, its answer held
         fake.disconnect_next()                          # next request: connection dropped
         fake.requests[-1].json                          # what the client sent
 
@@ -133,6 +134,7 @@ class FakeServer:
         self._lock = threading.RLock()
         self._failures: deque[_Scripted] = deque()
         self._delays: deque[_Scripted] = deque()
+        self._held_replies: deque[_Scripted] = deque()
         self._disconnects: deque[_Scripted] = deque()
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
@@ -194,6 +196,12 @@ class FakeServer:
         with self._lock:
             self._delays.append(_Scripted(times=times, path=path, seconds=seconds))
 
+    def hold_reply_next(self, seconds: float, times: int = 1, path: str | None = None) -> None:
+        """Handle the next `times` requests (their effects happen) but hold the
+        answers for `seconds`: a client that dies meanwhile never learns of them."""
+        with self._lock:
+            self._held_replies.append(_Scripted(times=times, path=path, seconds=seconds))
+
     def disconnect_next(self, times: int = 1, path: str | None = None) -> None:
         """Close the connection on the next `times` requests without answering."""
         with self._lock:
@@ -245,6 +253,7 @@ class FakeServer:
             self.requests.append(request)
             disconnect = _take(self._disconnects, request.path)
             delay = _take(self._delays, request.path)
+            held = _take(self._held_replies, request.path)
             failure = _take(self._failures, request.path)
         if disconnect is not None:
             handler.close_connection = True
@@ -256,7 +265,8 @@ class FakeServer:
             reply = Reply.json(failure.status, body_json)
         else:
             reply = self._dispatch(request)
-        if reply.wait and self._stopping.wait(reply.wait):
+        wait = reply.wait + (held.seconds if held is not None else 0.0)
+        if wait and self._stopping.wait(wait):
             return
         handler.send_response(reply.status)
         handler.send_header("Content-Type", reply.content_type)

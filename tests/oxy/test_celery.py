@@ -33,3 +33,30 @@ def test_a_shop_task_enqueued_from_public_refuses_and_is_dead_lettered(committed
     assert letter.task_name == "shop.summary"
     assert letter.schema_name == "public"
     letter.delete()
+
+
+def test_every_scheduled_job_can_be_queued_for_the_platform(committed_db):
+    """Beat sends each job to the public schema; a job Celery refuses to queue
+    (e.g. a soft time limit above its hard one) would silently never run."""
+    from django.conf import settings
+    from django.db import connection
+
+    from oxy.beat import SingleBeatScheduler
+    from oxy.celery import app
+    from tests.fixtures.processes import private_redis
+
+    assert "public" in SingleBeatScheduler.get_queryset().values_list("schema_name", flat=True)
+    connection.set_schema_to_public()
+    with private_redis() as redis_server, app.connection_for_write(redis_server.url) as broker:
+        for entry in settings.CELERY_BEAT_SCHEDULE.values():
+            app.tasks[entry["task"]].apply_async(connection=broker, headers={"_schema_name": "public"})
+        assert broker.default_channel.client.llen("scheduled") == len(settings.CELERY_BEAT_SCHEDULE)
+
+
+def test_no_task_has_a_soft_time_limit_above_its_hard_one():
+    from oxy.celery import app
+
+    for name, task in app.tasks.items():
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        hard = task.time_limit or app.conf.task_time_limit
+        assert not (soft and hard and soft > hard), name

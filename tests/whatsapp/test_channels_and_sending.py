@@ -2,6 +2,8 @@
 httpx client, the documented contracts): pairing, connection changes, and
 sending that is never lost and never doubled."""
 
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -161,8 +163,10 @@ def test_a_send_interrupted_after_the_provider_accepted_it_is_not_repeated(evolu
         message = message_outbound_create(
             conversation=conversation_with(channel), text="Até amanhã!", sender_kind="bot"
         )
-        # the first attempt marked it sending and the provider sent it, then the worker died
-        Message.objects.filter(pk=message.pk).update(status="sending", status_rank=1, sending_started_at=timezone.now())
+        # the first attempt marked it sending and the provider sent it, then the worker died a while ago
+        Message.objects.filter(pk=message.pk).update(
+            status="sending", status_rank=1, send_attempts=1, sending_started_at=timezone.now() - timedelta(minutes=10)
+        )
         provider_for(channel).send_text(to="5511978123456", text="Até amanhã!")
 
         assert message_send(message_id=message.pk) == "sent (recovered)"

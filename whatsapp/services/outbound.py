@@ -7,6 +7,7 @@ from datetime import timedelta
 import redis
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -72,27 +73,29 @@ def message_send(*, message_id: int) -> str:
     when a retry may help, after recording the attempt.
 
     The message is marked `sending` (committed) before the provider call. A
-    message found already `sending` means a worker died mid-send: before
-    sending again, ask the provider whether it went out, so nothing is sent
-    twice.
+    message found `sending` is either in another worker's hands (left alone)
+    or, once stale, was left by a worker that died mid-send. After any earlier
+    attempt (died, timed out, refused) the provider may have sent it already:
+    ask it first, so nothing is sent twice.
     """
     with transaction.atomic():
         message = Message.objects.select_for_update().select_related("channel", "conversation").get(pk=message_id)
         if message.status not in {Message.Status.QUEUED, Message.Status.SENDING}:
             return "already sent"
+        if message.status == Message.Status.SENDING and not _stale_sends().filter(pk=message.pk).exists():
+            return "in progress"
         wait = _throttle_wait(message.channel)
         if wait:
             return f"throttled:{wait:.1f}"
-        interrupted = message.status == Message.Status.SENDING
-        if not interrupted:
-            message.status, message.sending_started_at = Message.Status.SENDING, timezone.now()
+        tried_before = message.send_attempts > 0
+        message.status, message.sending_started_at = Message.Status.SENDING, timezone.now()
         message.send_attempts += 1
         message.save(update_fields=["status", "sending_started_at", "send_attempts"])
 
     client = provider_for(message.channel)
     to = message.conversation.address
-    if interrupted:
-        already = client.find_sent(to=to, text=message.text, since=message.sending_started_at - timedelta(seconds=5))
+    if tried_before:
+        already = client.find_sent(to=to, text=message.text, since=message.created_at - timedelta(seconds=5))
         taken = set(
             Message.objects.filter(channel=message.channel, provider_message_id__in=already).values_list(
                 "provider_message_id", flat=True
@@ -112,9 +115,27 @@ def message_send(*, message_id: int) -> str:
         if not exc.retryable:
             message_fail(message_id=message.pk, reason=str(exc))
             return "failed"
+        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+            status=Message.Status.QUEUED, error=str(exc)[:300]
+        )
         raise
     _mark_sent(message, result.provider_message_id)
     return "sent"
+
+
+def _stale_sends() -> QuerySet[Message]:
+    cutoff = timezone.now() - timedelta(seconds=settings.OXY_OUTBOUND_STALE_S)
+    return Message.objects.filter(status=Message.Status.SENDING, sending_started_at__lt=cutoff)
+
+
+def stale_sends_requeue() -> int:
+    """Queue again the sends a dead worker left `sending` in this shop."""
+    from ..tasks import send_message_task
+
+    stale = list(_stale_sends().values_list("pk", flat=True)[:1000])
+    for message_id in stale:
+        send_message_task.delay(message_id)
+    return len(stale)
 
 
 def _mark_sent(message: Message, provider_message_id: str) -> None:
