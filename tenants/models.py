@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
+from oxy.crypto import EncryptedTextField
+
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
 SHOP_SCHEMA_PREFIX = "shop_"
 
@@ -84,6 +86,9 @@ class DeploymentEnvironment(models.Model):
     staging deploy pointed at the production database is caught at once."""
 
     name = models.CharField(max_length=32)
+    # A known value encrypted with OXY_ENCRYPTION_KEYS: starting with keys
+    # that cannot read it fails at once, not on the first stored secret.
+    key_check = EncryptedTextField(null=True, editable=False)
     recorded_at = models.DateTimeField(auto_now_add=True)
     singleton = models.BooleanField(default=True, unique=True, editable=False)
 

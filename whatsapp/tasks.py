@@ -30,6 +30,26 @@ def process_inbound_event_task(event_id: int) -> str:
     return inbound_event_process(event_id=event_id)
 
 
+@app.task(
+    name="whatsapp.process_inbound_events", queue="inbound", public_schema=True, time_limit=300, soft_time_limit=280,
+    max_retries=0, acks_late=True,
+)  # fmt: skip
+def process_inbound_events_task(event_ids: list[int]) -> dict[str, int]:
+    """A burst of events, in arrival order; one that fails is retried alone."""
+    from .services.inbound import inbound_event_process
+
+    outcomes: dict[str, int] = {}
+    for event_id in event_ids:
+        try:
+            outcome = inbound_event_process(event_id=event_id)
+        except Exception:
+            logger.exception("inbound event %s failed; retrying it on its own", event_id)
+            process_inbound_event_task.apply_async((event_id,), countdown=2)
+            outcome = "retrying"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 @app.task(name="whatsapp.sweep_inbox", queue="scheduled", public_schema=True, time_limit=120, max_retries=0)
 def sweep_inbox_task(older_than_s: int = 15) -> int:
     """Queue pending events the webhook could not queue (broker down) or

@@ -2,6 +2,7 @@
 credentials and secrets, audit isolation."""
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
+from tenants.platform import platform_init
 from tenants.shop.models import AuditEntry, TenantSecret
 from tests.conftest import ALPHA, login
 
@@ -107,6 +109,20 @@ def test_encryption_key_rotation_reencrypts_every_stored_secret(db, alpha, beta)
         assert dict(TenantSecret.objects.values_list("name", "value")) == alpha_secrets
     with override_settings(OXY_ENCRYPTION_KEYS=[new_key]), tenant_context(beta):
         assert TenantSecret.objects.count() == 2
+    with override_settings(OXY_ENCRYPTION_KEYS=[new_key]):
+        platform_init()  # the key check was re-encrypted too
+
+
+def test_starting_with_keys_that_cannot_read_the_database_stops_with_the_way_out(db):
+    # given a database set up with the configured keys (the harness ran platform_init)
+    # when the platform starts with a brand-new key (a lost .env)
+    stranger = Fernet.generate_key().decode()
+    with override_settings(OXY_ENCRYPTION_KEYS=[stranger]), pytest.raises(CommandError) as error:
+        call_command("platform_init", verbosity=0)
+
+    # then it refuses before serving anything, and says what to do
+    assert "encrypted with other keys than OXY_ENCRYPTION_KEYS" in str(error.value)
+    assert "restore the keys" in str(error.value)
 
 
 def test_isolation_audit_passes_on_healthy_shops(db, capsys):

@@ -227,3 +227,23 @@ def test_a_suspended_shops_events_wait_in_the_inbox(evolution_channel, alpha):
 
     assert deliver_evolution(route, evolution_fixture("messages-upsert-text")) == ["held"]
     assert InboundEvent.objects.get().status == "pending"
+
+
+def test_a_burst_is_processed_together_and_an_event_that_fails_is_retried_alone(evolution_channel, alpha):
+    from whatsapp.tasks import process_inbound_events_task
+
+    channel, route = evolution_channel
+    text = evolution_fixture("messages-upsert-text")
+    ids = inbound_items_store(route=route, items=evolution.webhook_items(text, b"x"))
+    # an event whose channel is gone (deleted while it waited) fails
+    orphan_route = type(route).objects.create(
+        provider="evolution", external_id="gone", organization=alpha, channel_id=channel.pk + 1000, token="gone"
+    )
+    ids += inbound_items_store(route=orphan_route, items=evolution.webhook_items({**text, "instance": "gone"}, b"y"))
+
+    outcomes = process_inbound_events_task(ids)
+
+    assert outcomes == {"processed": 1, "retrying": 1}
+    assert InboundEvent.objects.get(pk=ids[1]).status == "pending"  # kept for its retry and the sweeper
+    with tenant_context(alpha):
+        assert Message.objects.count() == 1
