@@ -119,6 +119,7 @@ def test_the_simulator_pairs_a_sandbox_channel_and_plays_a_customer(alpha, alpha
     wrong = alpha_client.post(f"{base}/simulator/pair/", {"code": "AAAA-AAAA", "phone": "+5511912345678"},
                               content_type="application/json")  # fmt: skip
     assert wrong.status_code == 400
+    assert wrong.json()["message"] == "Esse código não confere com o mostrado no painel."  # pt-BR first
     assert alpha_client.post(f"{base}/simulator/pair/", {"code": code, "phone": "+5511912345678"},
                              content_type="application/json").status_code == 202  # fmt: skip
     for event_id in InboundEvent.objects.filter(status="pending").values_list("pk", flat=True):
