@@ -129,6 +129,8 @@ class Message(models.Model):
     error = models.CharField(max_length=300, blank=True)
     send_attempts = models.PositiveSmallIntegerField(default=0)
     sending_started_at = models.DateTimeField(null=True, blank=True)
+    # When a send task was last queued (or re-queued by a retry) for it.
+    queued_at = models.DateTimeField(null=True, blank=True)
     provider_timestamp = models.DateTimeField(null=True, blank=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -18,7 +18,7 @@ from whatsapp.providers.base import ProviderError
 from whatsapp.services.channels import channel_create, channel_pairing_start
 from whatsapp.services.health import channel_health_check
 from whatsapp.services.inbound import inbound_event_process
-from whatsapp.services.outbound import SendRefused, message_outbound_create, message_send
+from whatsapp.services.outbound import SendRefused, message_outbound_create, message_send, stale_sends_requeue
 
 
 @pytest.fixture
@@ -197,7 +197,7 @@ def test_cloud_outside_the_24_hour_window_says_so_instead_of_sending(cloud, alph
                                          credentials="cloud-access-token")  # fmt: skip
         conversation = conversation_with(channel)  # the customer never wrote
 
-        with pytest.raises(SendRefused, match="24 hours"):
+        with pytest.raises(SendRefused, match="Mais de 24 horas"):
             message_outbound_create(conversation=conversation, text="Oi", sender_kind="bot")
     assert cloud.sent_messages() == []
 
@@ -230,3 +230,27 @@ def test_routes_are_public_and_channels_are_the_shops(alpha, beta, evolution):
     with tenant_context(beta):
         assert not Channel.objects.filter(pk=channel.pk, external_id=channel.external_id).exists()
     assert ChannelRoute.objects.get(pk=route.pk).organization == alpha
+
+
+def test_a_message_whose_task_was_lost_is_sent_by_the_sweeper(evolution, alpha, connected, monkeypatch):
+    from oxy.celery import app
+
+    monkeypatch.setitem(app.conf, "task_always_eager", True)  # the sweeper's sends run here, in this transaction
+    with tenant_context(alpha):
+        conversation = conversation_with(connected)
+        # given one message whose task never reached the broker, and one still waiting for its throttled turn
+        lost = message_outbound_create(conversation=conversation, text="Seu pet está pronto!", sender_kind="bot")
+        waiting = message_outbound_create(conversation=conversation, text="Chegou a vacina", sender_kind="bot")
+        Message.objects.filter(pk=lost.pk).update(queued_at=timezone.now() - timedelta(minutes=11))
+
+        # when the sweeper runs
+        assert stale_sends_requeue() == 1
+
+        # then the lost one is sent, once, and the waiting one is left to its own task
+        lost.refresh_from_db()
+        waiting.refresh_from_db()
+        assert (lost.status, waiting.status) == ("sent", "queued")
+        assert [m["message"]["conversation"] for m in evolution.sent_messages(connected.external_id)] == [
+            "Seu pet está pronto!"
+        ]
+        assert stale_sends_requeue() == 0

@@ -1,6 +1,7 @@
 """Sending: a message row first (status queued), then the `outbound` queue
 sends it, at most once, however workers crash or retry."""
 
+import logging
 import random
 from datetime import timedelta
 
@@ -14,6 +15,8 @@ from django.utils.translation import gettext as _
 from ..models import Channel, Conversation, Message
 from ..providers import provider_for
 from ..providers.base import ProviderError
+
+logger = logging.getLogger(__name__)
 
 WINDOW = timedelta(hours=24)
 
@@ -41,13 +44,20 @@ def message_outbound_create(
     message = Message.objects.create(
         conversation=conversation, channel=conversation.channel, direction=Message.Direction.OUTBOUND,
         sender_kind=sender_kind, sent_by=sent_by, kind=kind, text=text, data=data or {},
-        status=Message.Status.QUEUED, status_rank=Message.STATUS_RANK["queued"],
+        status=Message.Status.QUEUED, status_rank=Message.STATUS_RANK["queued"], queued_at=timezone.now(),
     )  # fmt: skip
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    transaction.on_commit(lambda: _send_enqueue(message.pk))
+    return message
+
+
+def _send_enqueue(message_id: int) -> None:
     from ..tasks import send_message_task
 
-    transaction.on_commit(lambda: send_message_task.delay(message.pk))
-    return message
+    try:
+        send_message_task.delay(message_id)
+    except Exception:  # noqa: BLE001 - any broker failure: the message is saved, the sweeper sends it
+        logger.warning("message %s not queued (broker unavailable); the outbound sweeper will", message_id)
 
 
 def _window_open(conversation: Conversation) -> bool:
@@ -86,6 +96,7 @@ def message_send(*, message_id: int) -> str:
             return "in progress"
         wait = _throttle_wait(message.channel)
         if wait:
+            Message.objects.filter(pk=message.pk).update(queued_at=timezone.now())
             return f"throttled:{wait:.1f}"
         tried_before = message.send_attempts > 0
         message.status, message.sending_started_at = Message.Status.SENDING, timezone.now()
@@ -116,7 +127,7 @@ def message_send(*, message_id: int) -> str:
             message_fail(message_id=message.pk, reason=str(exc))
             return "failed"
         Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
-            status=Message.Status.QUEUED, error=str(exc)[:300]
+            status=Message.Status.QUEUED, queued_at=timezone.now(), error=str(exc)[:300]
         )
         raise
     _mark_sent(message, result.provider_message_id)
@@ -128,11 +139,19 @@ def _stale_sends() -> QuerySet[Message]:
     return Message.objects.filter(status=Message.Status.SENDING, sending_started_at__lt=cutoff)
 
 
+# Longer than any retry's countdown (5 min) and the throttle's (1 min): a
+# queued message untouched for this long has no task waiting for it.
+LOST_AFTER = timedelta(minutes=10)
+
+
 def stale_sends_requeue() -> int:
-    """Queue again the sends a dead worker left `sending` in this shop."""
+    """Queue again, in this shop, the sends a dead worker left `sending` and
+    the queued messages whose task was lost (the broker was down at commit)."""
     from ..tasks import send_message_task
 
-    stale = list(_stale_sends().values_list("pk", flat=True)[:1000])
+    lost = Message.objects.filter(status=Message.Status.QUEUED, queued_at__lt=timezone.now() - LOST_AFTER)
+    stale = list(_stale_sends().values_list("pk", flat=True)[:1000]) + list(lost.values_list("pk", flat=True)[:1000])
+    Message.objects.filter(pk__in=stale).update(queued_at=timezone.now())
     for message_id in stale:
         send_message_task.delay(message_id)
     return len(stale)
