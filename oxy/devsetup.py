@@ -32,9 +32,12 @@ def dev_prepare() -> None:
 
     _database_ensure(settings.DATABASES["default"])
     django.setup()
-    from django.core.management import call_command
+    from django.core.management import CommandError, call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    call_command("platform_init")
-    call_command("ensure_demo_shop")
+    try:
+        call_command("platform_init")
+        call_command("ensure_demo_shop")
+    except CommandError as exc:
+        sys.exit(f"oxy: {exc}")
     print("oxy: starting web (http://localhost:8000/), worker and beat; press Ctrl-C to stop them all")
