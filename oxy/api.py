@@ -111,6 +111,16 @@ class ManagersWrite(IsShopStaff):
         return True
 
 
+class ManagersOnly(IsShopStaff):
+    """Figures with revenue and costs: managers and owners only."""
+
+    def has_permission(self, request: Request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        self.message = _("Only managers and owners can see this.")
+        return request.user.role in MANAGING_ROLES
+
+
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"

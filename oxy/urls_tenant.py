@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", shop_admin_site.urls),
     path("api/v1/", include("bookings.api.urls")),
     path("api/v1/", include("whatsapp.api_urls")),
+    path("api/v1/", include("analytics.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -9,6 +9,7 @@ the two are merged.
 
 from django.db import IntegrityError, transaction
 
+from analytics.services import customer_fact_created
 from bookings.models import Customer, CustomerIdentity
 from bookings.services import customer_merge
 from oxy.phones import InvalidPhoneNumber, phone_to_e164
@@ -52,6 +53,7 @@ def conversations_merge(*, keep: Customer, absorb: Customer) -> None:
             conversation.save(update_fields=["customer"])
             continue
         conversation.messages.update(conversation=existing)
+        conversation.records.update(conversation=existing)
         existing.unread_count += conversation.unread_count
         existing.last_message_at = max(
             filter(None, [existing.last_message_at, conversation.last_message_at]), default=None
@@ -89,6 +91,7 @@ def _resolve(sender: Sender) -> Customer:
 
     if not matches:
         customer = Customer.objects.create(phone=phone, name=sender.name)
+        customer_fact_created(customer=customer)
     else:
         # Keep the customer that has the phone (or the oldest); fold the rest in.
         ordered = sorted(matches.values(), key=lambda c: (c.phone is None, c.pk))

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analytics.services import booking_fact_created, booking_fact_status
 from tenants.shop.models import AuditEntry
 from tenants.shop.services import Actor, audit_record
 
@@ -110,6 +111,7 @@ def booking_create(
     )
     customer.last_interaction_at = now
     customer.save(update_fields=["last_interaction_at"])
+    booking_fact_created(booking=booking)
     return booking
 
 
@@ -172,6 +174,7 @@ def _transition(booking: Booking, action: str, *, actor: Actor, now: datetime, *
         booking.cancellation_reason = data.get("reason", "")
     booking.save()
     audit_record(actor=actor, action=f"booking.{action}", target=f"booking:{booking.pk}", data=data)
+    booking_fact_status(booking=booking, at=now)
     return booking
 
 

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analytics.services import customer_fact_created, customer_fact_merged
 from oxy.phones import InvalidPhoneNumber, phone_to_e164
 from tenants.shop.services import Actor, audit_record
 
@@ -26,6 +27,7 @@ def customer_get_or_create(*, phone: str, actor: Actor, name: str = "") -> tuple
     customer, created = Customer.objects.get_or_create(phone=_canonical_phone(phone), defaults={"name": name.strip()})
     if created:
         audit_record(actor=actor, action="customer.created", target=f"customer:{customer.pk}")
+        customer_fact_created(customer=customer)
     elif name and not customer.name:
         customer.name = name.strip()
         customer.save(update_fields=["name", "updated_at"])
@@ -114,5 +116,6 @@ def customer_merge(*, keep: Customer, absorb: Customer, actor: Actor) -> Custome
     keep.tags = sorted(set(keep.tags) | set(absorb.tags))
     keep.save()
     audit_record(actor=actor, action="customer.merged", target=f"customer:{keep.pk}", data={"absorbed": absorb.pk})
+    customer_fact_merged(absorbed=absorb)
     absorb.delete()
     return keep

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from analytics.services import message_fact_record
 from oxy.realtime import dashboard_event_send
 
 from ..identity import customer_for_sender
@@ -149,6 +150,7 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
     conversation.save()
     customer.last_interaction_at = now
     customer.save(update_fields=["last_interaction_at"])
+    message_fact_record(message=recorded)
 
     if message.media_id:
         from ..tasks import media_download_task

@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analytics.services import message_fact_record
+
 from ..models import Channel, Conversation, Message
 from ..providers import provider_for
 from ..providers.base import ProviderError
@@ -47,6 +49,7 @@ def message_outbound_create(
         status=Message.Status.QUEUED, status_rank=Message.STATUS_RANK["queued"], queued_at=timezone.now(),
     )  # fmt: skip
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    message_fact_record(message=message)
     transaction.on_commit(lambda: _send_enqueue(message.pk))
     return message
 

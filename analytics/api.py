@@ -1,0 +1,62 @@
+"""The figures over REST: a period's summary and a day-by-day series."""
+
+from datetime import timedelta
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from oxy.api import ManagersOnly
+
+from .metrics import Kind
+from .selectors import daily_series, shop_summary, today
+
+MAX_DAYS = 366
+
+
+class PeriodInput(serializers.Serializer):
+    """`from` and `to` are shop-local days, both included (default: the last 30 days)."""
+
+    def validate(self, attrs: dict) -> dict:
+        attrs.setdefault("to", today())
+        attrs.setdefault("from", attrs["to"] - timedelta(days=29))
+        if attrs["to"] < attrs["from"]:
+            raise serializers.ValidationError({"to": _("The end of the period must not be before its start.")})
+        if (attrs["to"] - attrs["from"]).days >= MAX_DAYS:
+            raise serializers.ValidationError({"to": _("Ask for at most 366 days at a time.")})
+        return attrs
+
+
+# `from` is a Python keyword, so the two dates cannot be declared in the class body.
+PeriodInput._declared_fields |= {"from": serializers.DateField(required=False),
+                                 "to": serializers.DateField(required=False)}  # fmt: skip
+
+
+class SeriesInput(PeriodInput):
+    metric = serializers.ChoiceField(choices=Kind.choices)
+
+
+class SummaryApi(APIView):
+    permission_classes = [ManagersOnly]
+
+    @extend_schema(parameters=[PeriodInput], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        """Conversations, messages, bookings, revenue, customers and AI cost of a period."""
+        period = PeriodInput(data=request.query_params)
+        period.is_valid(raise_exception=True)
+        return Response(shop_summary(start=period.validated_data["from"], end=period.validated_data["to"]))
+
+
+class SeriesApi(APIView):
+    permission_classes = [ManagersOnly]
+
+    @extend_schema(parameters=[SeriesInput], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        """One point per day of one fact: how many, and their value (reais or milliseconds)."""
+        data = SeriesInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        start, end = data.validated_data["from"], data.validated_data["to"]
+        return Response(daily_series(start=start, end=end, metric=data.validated_data["metric"]))

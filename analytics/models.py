@@ -1,0 +1,116 @@
+"""Analytics: append-only facts, one record per conversation, daily rollups.
+
+Every fact is an `AnalyticsEvent`, written in the same transaction as what
+it records and folded into `DailyMetric` at once, so a month of figures is a
+few hundred rollup rows. `ConversationRecord` follows each conversation
+(a customer's messages after 24 h of silence start a new one): who handled
+it, how fast, and whether it ended in a booking.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalyticsEvent(models.Model):
+    class Kind(models.TextChoices):
+        CONVERSATION_STARTED = "conversation_started", _("conversation started")
+        MESSAGE_IN = "message_in", _("message received")
+        MESSAGE_OUT = "message_out", _("message sent")
+        FIRST_RESPONSE_BOT = "first_response_bot", _("first answer by the AI")
+        FIRST_RESPONSE_HUMAN = "first_response_human", _("first answer by a person")
+        HANDOVER = "handover", _("handed over to a person")
+        HUMAN_ONLY = "human_only", _("answered by a person only")
+        CONVERTED = "converted", _("conversation ended in a booking")
+        BOOKING_CREATED = "booking_created", _("booking made")
+        BOOKING_COMPLETED = "booking_completed", _("booking completed")
+        BOOKING_CANCELLED = "booking_cancelled", _("booking cancelled")
+        BOOKING_NO_SHOW = "booking_no_show", _("no-show")
+        CUSTOMER_NEW = "customer_new", _("new customer")
+        CUSTOMER_MERGED = "customer_merged", _("customer merged into another")
+        AI_CALL = "ai_call", _("AI call")
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    # Retried writes of the same fact collide here and count once.
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    occurred_at = models.DateTimeField()
+    # The shop-local day the fact counts for (a conversation's answers count
+    # on the day it started).
+    day = models.DateField()
+    # Dimensions: channel, source, service, hour, weekday, sender, tokens.
+    dims = models.JSONField(default=dict, blank=True)
+    # Milliseconds for response times, reais for money and AI cost.
+    value = models.DecimalField(max_digits=16, decimal_places=4, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="analytics_event_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}"
+
+
+class DailyMetric(models.Model):
+    day = models.DateField()
+    metric = models.CharField(max_length=40)
+    dim = models.CharField(max_length=60, blank=True, default="")
+    count = models.BigIntegerField(default=0)
+    total = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "metric", "dim"], name="daily_metric_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.metric}[{self.dim}] = {self.count}/{self.total}"
+
+
+class ConversationRecord(models.Model):
+    class HandledBy(models.TextChoices):
+        AI = "ai", _("AI alone")
+        HANDED_OVER = "handed_over", _("handed to a person")
+        HUMAN = "human", _("person only")
+
+    conversation = models.ForeignKey("whatsapp.Conversation", on_delete=models.CASCADE, related_name="records")
+    channel_id = models.BigIntegerField()
+    started_at = models.DateTimeField()
+    day = models.DateField()
+    last_message_at = models.DateTimeField()
+    first_bot_response_at = models.DateTimeField(null=True, blank=True)
+    handed_over_at = models.DateTimeField(null=True, blank=True)
+    first_human_response_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.CharField(max_length=12, choices=HandledBy.choices, default=HandledBy.AI)
+    messages_in = models.PositiveIntegerField(default=0)
+    messages_out = models.PositiveIntegerField(default=0)
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversation_records"
+    )
+    booking_value = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"], name="conversation_record_day"),
+            models.Index(fields=["conversation", "-started_at"], name="conversation_record_latest"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="conversation_record_human_after_handover",
+                condition=Q(first_human_response_at__isnull=True)
+                | Q(handed_over_at__isnull=True)
+                | Q(first_human_response_at__gte=models.F("handed_over_at")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"conversation {self.conversation_id} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def first_bot_response_s(self) -> float | None:
+        return _seconds(self.started_at, self.first_bot_response_at)
+
+    @property
+    def first_human_response_s(self) -> float | None:
+        start = self.handed_over_at or self.started_at
+        return _seconds(start, self.first_human_response_at)
+
+
+def _seconds(start, end) -> float | None:
+    return None if end is None else round((end - start).total_seconds(), 1)

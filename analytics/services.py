@@ -1,0 +1,247 @@
+"""Recording facts: each once (by its dedupe key), in the caller's
+transaction, folded into the daily rollups as it is written."""
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from bookings.availability import shop_timezone
+
+from .metrics import metrics_for
+from .models import AnalyticsEvent, ConversationRecord, DailyMetric
+
+Kind = AnalyticsEvent.Kind
+HandledBy = ConversationRecord.HandledBy
+
+# A customer writing after this much silence starts a new conversation (the
+# length of WhatsApp's customer-service window).
+CONVERSATION_GAP = timedelta(hours=24)
+
+_EVENT_INSERT = f"""
+INSERT INTO {AnalyticsEvent._meta.db_table} (kind, dedupe_key, occurred_at, day, dims, value)
+VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT (dedupe_key) DO NOTHING
+RETURNING id
+"""  # noqa: S608 - table names come from the models
+
+_ROLLUP_UPSERT = f"""
+INSERT INTO {DailyMetric._meta.db_table} AS rollup (day, metric, dim, count, total)
+VALUES {{rows}}
+ON CONFLICT (day, metric, dim) DO UPDATE
+SET count = rollup.count + EXCLUDED.count, total = rollup.total + EXCLUDED.total
+"""  # noqa: S608
+
+
+def local_day(moment: datetime) -> date:
+    return timezone.localtime(moment, shop_timezone()).date()
+
+
+def event_record(
+    *, kind: str, dedupe_key: str, occurred_at: datetime, day: date | None = None, dims: dict | None = None,
+    value: Decimal | int | float = 0,
+) -> bool:  # fmt: skip
+    """Record one fact and add it to the rollups; False if it was already recorded."""
+    dims, value = dims or {}, Decimal(str(value))
+    day = day or local_day(occurred_at)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_EVENT_INSERT, [kind, dedupe_key, occurred_at, day, _json(dims), value])
+        if cursor.fetchone() is None:
+            return False
+        _rollups_add(cursor, {(day, metric, dim): (count, total) for metric, dim, count, total in
+                              metrics_for(kind, dims, value)})  # fmt: skip
+    return True
+
+
+def _rollups_add(cursor, deltas: dict[tuple[date, str, str], tuple[int, Decimal]]) -> None:
+    # Sorted: concurrent writers lock the rollup rows in the same order.
+    rows = sorted(deltas.items())
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        params = [value for (day, metric, dim), (count, total) in chunk for value in (day, metric, dim, count, total)]
+        cursor.execute(_ROLLUP_UPSERT.format(rows=", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))), params)
+
+
+def _json(dims: dict) -> str:
+    return json.dumps(dims, sort_keys=True)
+
+
+def _milliseconds(start: datetime, end: datetime) -> int:
+    return max(0, round((end - start).total_seconds() * 1000))
+
+
+# -- conversations -----------------------------------------------------------
+
+
+def _open_record(conversation_id: int, at: datetime) -> ConversationRecord | None:
+    record = (
+        ConversationRecord.objects.select_for_update()
+        .filter(conversation_id=conversation_id)
+        .order_by("-started_at")
+        .first()
+    )
+    return record if record is not None and at - record.last_message_at <= CONVERSATION_GAP else None
+
+
+def message_fact_record(*, message) -> None:
+    """A message was stored (`whatsapp.Message`): count it, and follow its
+    conversation: started, first answers (AI and person), hand-over."""
+    if message.kind == "reaction":
+        return  # an emoji on a message is not a message
+    at = message.provider_timestamp or message.created_at
+    inbound = message.direction == message.Direction.INBOUND
+    dims = {"channel": message.channel_id} | ({} if inbound else {"sender": message.sender_kind})
+    kind = Kind.MESSAGE_IN if inbound else Kind.MESSAGE_OUT
+    if not event_record(kind=kind, dedupe_key=f"message:{message.pk}", occurred_at=at, dims=dims):
+        return
+    record = _open_record(message.conversation_id, at)
+    if inbound:
+        if record is None:
+            record = ConversationRecord.objects.create(
+                conversation_id=message.conversation_id, channel_id=message.channel_id, started_at=at,
+                day=local_day(at), last_message_at=at,
+            )  # fmt: skip
+            event_record(kind=Kind.CONVERSATION_STARTED, dedupe_key=f"conversation:{record.pk}", occurred_at=at,
+                         day=record.day, dims={"channel": message.channel_id})  # fmt: skip
+        record.messages_in += 1
+    elif record is None:
+        return  # not an answer to anyone (a reminder, a campaign)
+    else:
+        record.messages_out += 1
+        if message.sender_kind == "bot":
+            _first_bot_response(record, at)
+        elif message.sender_kind in {"staff", "owner"}:
+            _first_human_response(record, at)
+    record.last_message_at = max(record.last_message_at, at)
+    record.save()
+
+
+def _first_bot_response(record: ConversationRecord, at: datetime) -> None:
+    if record.first_bot_response_at is not None or record.handled_by != HandledBy.AI:
+        return
+    record.first_bot_response_at = at
+    event_record(kind=Kind.FIRST_RESPONSE_BOT, dedupe_key=f"first_bot:{record.pk}", occurred_at=at, day=record.day,
+                 value=_milliseconds(record.started_at, at))  # fmt: skip
+
+
+def _first_human_response(record: ConversationRecord, at: datetime) -> None:
+    if record.first_human_response_at is not None:
+        return
+    if record.handed_over_at is None:
+        if record.first_bot_response_at is None:
+            # A person answered before the AI did: theirs from the start.
+            record.handled_by = HandledBy.HUMAN
+            event_record(kind=Kind.HUMAN_ONLY, dedupe_key=f"human_only:{record.pk}", occurred_at=at, day=record.day)
+        else:
+            _handover(record, at)  # a person stepped in after the AI: that is the hand-over
+    clock_start = record.handed_over_at or record.started_at
+    record.first_human_response_at = at
+    event_record(kind=Kind.FIRST_RESPONSE_HUMAN, dedupe_key=f"first_human:{record.pk}", occurred_at=at,
+                 day=record.day, value=_milliseconds(clock_start, at))  # fmt: skip
+
+
+def _handover(record: ConversationRecord, at: datetime) -> None:
+    record.handed_over_at, record.handled_by = at, HandledBy.HANDED_OVER
+    event_record(kind=Kind.HANDOVER, dedupe_key=f"handover:{record.pk}", occurred_at=at, day=record.day)
+
+
+def conversation_handover_record(*, conversation_id: int, at: datetime | None = None) -> None:
+    """The conversation passed from the AI to a person (the agent asked for
+    one, or staff took it over): the person's response clock starts now."""
+    at = at or timezone.now()
+    record = _open_record(conversation_id, at)
+    if record is None or record.handled_by != HandledBy.AI:
+        return
+    _handover(record, at)
+    record.save(update_fields=["handed_over_at", "handled_by"])
+
+
+# -- bookings and customers ---------------------------------------------------
+
+
+def booking_fact_created(*, booking) -> None:
+    start = timezone.localtime(booking.start, shop_timezone())
+    dims = {"source": booking.source, "service": booking.service_id, "hour": start.hour,
+            "weekday": start.isoweekday()}  # fmt: skip
+    if not event_record(kind=Kind.BOOKING_CREATED, dedupe_key=f"booking:{booking.pk}:created",
+                        occurred_at=booking.created_at, dims=dims, value=booking.price):  # fmt: skip
+        return
+    record = (
+        ConversationRecord.objects.select_for_update()
+        .filter(
+            conversation__customer_id=booking.customer_id,
+            booking__isnull=True,
+            last_message_at__gte=booking.created_at - CONVERSATION_GAP,
+        )  # fmt: skip
+        .order_by("-started_at")
+        .first()
+    )
+    if record is not None:
+        record.booking, record.booking_value = booking, booking.price
+        record.save(update_fields=["booking", "booking_value"])
+        event_record(kind=Kind.CONVERTED, dedupe_key=f"converted:{record.pk}", occurred_at=booking.created_at,
+                     day=record.day, value=booking.price)  # fmt: skip
+
+
+_STATUS_KINDS = {"completed": Kind.BOOKING_COMPLETED, "cancelled": Kind.BOOKING_CANCELLED,
+                 "no_show": Kind.BOOKING_NO_SHOW}  # fmt: skip
+
+
+def booking_fact_status(*, booking, at: datetime) -> None:
+    kind = _STATUS_KINDS.get(booking.status)
+    if kind is not None:
+        event_record(kind=kind, dedupe_key=f"booking:{booking.pk}:{booking.status}", occurred_at=at,
+                     dims={"service": booking.service_id}, value=booking.price)  # fmt: skip
+
+
+def customer_fact_created(*, customer) -> None:
+    event_record(kind=Kind.CUSTOMER_NEW, dedupe_key=f"customer:{customer.pk}", occurred_at=customer.created_at)
+
+
+def customer_fact_merged(*, absorbed) -> None:
+    event_record(kind=Kind.CUSTOMER_MERGED, dedupe_key=f"customer:{absorbed.pk}:merged", occurred_at=timezone.now(),
+                 day=local_day(absorbed.created_at))  # fmt: skip
+
+
+def ai_call_record(*, call_id: str, tokens: int, cost: Decimal, at: datetime | None = None) -> None:
+    """One model call (the agents record theirs): tokens and cost in reais."""
+    event_record(kind=Kind.AI_CALL, dedupe_key=f"ai:{call_id}", occurred_at=at or timezone.now(),
+                 dims={"tokens": tokens}, value=cost)  # fmt: skip
+
+
+# -- rebuild ------------------------------------------------------------------
+
+
+def rollups_rebuild(*, start: date, end: date, chunk: int = 20_000) -> Iterator[int]:
+    """Recompute the rollups of [start, end] from the events, in one
+    transaction (readers see the old figures until it commits). Yields the
+    number of events folded so far, for progress."""
+    deltas: dict[tuple[date, str, str], list] = defaultdict(lambda: [0, Decimal(0)])
+    with transaction.atomic():
+        DailyMetric.objects.filter(day__range=(start, end)).delete()
+        done = 0
+        for events in _in_chunks(AnalyticsEvent.objects.filter(day__range=(start, end)), chunk):
+            for kind, day, dims, value in events:
+                for metric, dim, count, total in metrics_for(kind, dims, value):
+                    deltas[(day, metric, dim)][0] += count
+                    deltas[(day, metric, dim)][1] += total
+            done += len(events)
+            yield done
+        with connection.cursor() as cursor:
+            _rollups_add(cursor, {key: (count, total) for key, (count, total) in deltas.items()})
+
+
+def _in_chunks(events, size: int) -> Iterable[list[tuple]]:
+    last_id = 0
+    while True:
+        rows = list(
+            events.filter(id__gt=last_id).order_by("id").values_list("id", "kind", "day", "dims", "value")[:size]
+        )
+        if not rows:
+            return
+        last_id = rows[-1][0]
+        yield [row[1:] for row in rows]
