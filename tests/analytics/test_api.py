@@ -1,0 +1,100 @@
+"""The figures over REST: for managers and owners of the shop only, with
+clear errors for bad periods."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django_tenants.utils import tenant_context
+
+from analytics.models import AnalyticsEvent
+from analytics.services import event_record
+from tenants.shop.services import Actor, api_key_create
+from tests.conftest import ALPHA, BETA, login
+
+SUMMARY = "/api/v1/analytics/summary/"
+SERIES = "/api/v1/analytics/series/"
+MARCH_2 = datetime(2030, 3, 2, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def alpha_owner(alpha, alpha_client):
+    with tenant_context(alpha):
+        event_record(kind=AnalyticsEvent.Kind.BOOKING_CREATED, dedupe_key="booking:1:created", occurred_at=MARCH_2,
+                     dims={"source": "ai"}, value=120)  # fmt: skip
+    return login(alpha_client, alpha, email=ALPHA.owner_email, password=ALPHA.owner_password)
+
+
+def test_the_owner_reads_a_periods_figures_and_a_daily_series(alpha_owner):
+    summary = alpha_owner.get(SUMMARY, {"from": "2030-03-01", "to": "2030-03-31"})
+    series = alpha_owner.get(SERIES, {"metric": "booking_created", "from": "2030-03-01", "to": "2030-03-03"})
+
+    assert summary.status_code == 200
+    assert summary.json()["bookings"]["revenue_booked"] == "120.00"
+    assert summary.json()["period"] == {"start": "2030-03-01", "end": "2030-03-31"}
+    assert [(p["day"], p["count"], p["total"]) for p in series.json()] == [
+        ("2030-03-01", 0, "0.00"), ("2030-03-02", 1, "120.00"), ("2030-03-03", 0, "0.00"),
+    ]  # fmt: skip
+
+
+def test_without_a_period_it_is_the_last_30_days(alpha_owner):
+    period = alpha_owner.get(SUMMARY).json()["period"]
+
+    start, end = (datetime.fromisoformat(period[key]) for key in ("start", "end"))
+    assert (end - start).days == 29
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2030-03-10", "to": "2030-03-01"}, "to"),
+        ({"from": "2029-01-01", "to": "2030-03-01"}, "to"),
+        ({"from": "ontem"}, "from"),
+    ],
+)
+def test_a_bad_period_is_a_clear_400(alpha_owner, params, field):
+    response = alpha_owner.get(SUMMARY, params)
+
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    assert response.json()["message"]
+
+
+def test_an_unknown_metric_is_refused(alpha_owner):
+    response = alpha_owner.get(SERIES, {"metric": "happiness"})
+
+    assert response.status_code == 400
+    assert "metric" in response.json()["fields"]
+
+
+def test_attendants_do_not_see_revenue(alpha, alpha_client):
+    with tenant_context(alpha):
+        get_user_model().objects.create_user(email="att@alpha.test", password="attendant-pw-1", role="attendant")
+    login(alpha_client, alpha, email="att@alpha.test", password="attendant-pw-1")
+
+    assert alpha_client.get(SUMMARY).status_code == 403
+    assert alpha_client.get(SERIES, {"metric": "message_in"}).status_code == 403
+
+
+def test_another_shops_owner_and_key_see_nothing_here(alpha_owner, alpha, beta, beta_client, alpha_client):
+    with tenant_context(beta):
+        _key, secret = api_key_create(name="Beta BI", role="manager", actor=Actor("staff", BETA.owner_email))
+    login(beta_client, beta, email=BETA.owner_email, password=BETA.owner_password)
+
+    # on its own host beta sees its own (empty) figures
+    own = beta_client.get(SUMMARY, {"from": "2030-03-01", "to": "2030-03-31"}).json()
+    assert own["bookings"]["made"] == 0
+
+    # beta's session is unknown on alpha's host, and beta's key too
+    beta_session_on_alpha = alpha_client.__class__(HTTP_HOST=ALPHA.host)
+    beta_session_on_alpha.cookies = beta_client.cookies
+    assert beta_session_on_alpha.get(SUMMARY).status_code == 403
+    by_key = alpha_client.__class__(HTTP_HOST=ALPHA.host).get(SUMMARY, HTTP_AUTHORIZATION=f"Api-Key {secret}")
+    assert by_key.status_code in {401, 403}
+    assert "bookings" not in by_key.json()
+
+
+def test_the_endpoints_are_in_the_openapi_schema(alpha_owner):
+    schema = alpha_owner.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    assert {SUMMARY, SERIES} <= set(schema["paths"])

@@ -1,0 +1,194 @@
+"""Every figure against a small hand-built history whose right answers are
+known: hand-overs, a person answering alone, a conversation after a day of
+silence, a message at 23:30 (a São Paulo day, not a UTC one), bookings from
+conversations and their fate."""
+
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django_tenants.utils import tenant_context
+
+from analytics.models import ConversationRecord
+from analytics.selectors import daily_series, shop_summary
+from analytics.services import ai_call_record, conversation_handover_record
+from bookings.models import Customer, Pet, Resource, Service
+from bookings.services import booking_cancel, booking_complete, booking_create, booking_mark_no_show
+from tenants.shop.services import Actor
+from whatsapp.inbox.models import InboundEvent
+from whatsapp.models import Channel, Conversation
+from whatsapp.services.channels import channel_create
+from whatsapp.services.inbound import inbound_event_process
+from whatsapp.services.outbound import message_outbound_create
+from whatsapp.simulator import simulator_message_send
+
+STAFF = Actor("staff", "ana@alpha.test")
+AI = Actor("ai", "attendant")
+MONDAY, TUESDAY, WEDNESDAY = date(2030, 3, 4), date(2030, 3, 5), date(2030, 3, 6)
+
+
+def sao_paulo(day: date, clock: str) -> datetime:
+    """A São Paulo wall time (UTC-3, no daylight saving in 2030), in UTC."""
+    local = datetime.combine(day, time.fromisoformat(clock), ZoneInfo("America/Sao_Paulo"))
+    return local.astimezone(UTC)
+
+
+class Shop:
+    """Plays a day at the shop through the real spine, at given times."""
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+
+    def customer_writes(self, at: datetime, phone: str, text: str = "Oi!", name: str = "") -> Conversation:
+        with time_machine.travel(at, tick=False):
+            simulator_message_send(channel=self.channel, phone=phone, text=text, name=name)
+            for event_id in InboundEvent.objects.filter(status="pending").values_list("pk", flat=True):
+                inbound_event_process(event_id=event_id)
+        return Conversation.objects.get(channel=self.channel, customer__phone=phone)
+
+    def answer(self, at: datetime, conversation: Conversation, sender_kind: str) -> None:
+        with time_machine.travel(at, tick=False):
+            message_outbound_create(conversation=conversation, text="Claro!", sender_kind=sender_kind)
+
+    def hand_over(self, at: datetime, conversation: Conversation) -> None:
+        with time_machine.travel(at, tick=False):
+            conversation_handover_record(conversation_id=conversation.pk)
+
+    def book(self, at: datetime, customer: Customer, start: datetime, actor: Actor = STAFF):
+        service = Service.objects.get(category=Service.Category.BATH)
+        pet = Pet.objects.create(customer=customer, name="Thor", species="dog", size="M")
+        with time_machine.travel(at, tick=False):
+            return booking_create(service=service, resource=Resource.objects.get(), start=start, customer=customer,
+                                  pet=pet, actor=actor, now=at)  # fmt: skip
+
+
+@pytest.fixture
+def shop(alpha):
+    with tenant_context(alpha):
+        channel, _route = channel_create(name="Balcão", provider="sandbox")
+        Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
+        channel.refresh_from_db()
+        yield Shop(channel)
+
+
+@pytest.fixture
+def history(shop):
+    """Monday: Ana is answered by the AI in 20 s, handed over at 09:06, a
+    person answers at 09:10 (240 s after the hand-over) and books a bath.
+    Bia writes at 23:30 (Tuesday in UTC) and a person answers alone in 60 s.
+    Tuesday: Caio is answered by the AI in 10 s. Wednesday, 25 hours later,
+    Caio writes again (a new conversation) and the AI answers in 30 s."""
+    ana = shop.customer_writes(sao_paulo(MONDAY, "09:00"), "+5511911110001", name="Ana")
+    shop.answer(sao_paulo(MONDAY, "09:00:20"), ana, "bot")
+    shop.customer_writes(sao_paulo(MONDAY, "09:05"), "+5511911110001", "Quero falar com alguém")
+    shop.hand_over(sao_paulo(MONDAY, "09:06"), ana)
+    shop.answer(sao_paulo(MONDAY, "09:10"), ana, "staff")
+    booking = shop.book(sao_paulo(MONDAY, "09:12"), ana.customer, start=sao_paulo(WEDNESDAY, "10:00"))
+
+    bia = shop.customer_writes(sao_paulo(MONDAY, "23:30"), "+5511911110002", name="Bia")
+    shop.answer(sao_paulo(MONDAY, "23:31"), bia, "staff")
+
+    caio = shop.customer_writes(sao_paulo(TUESDAY, "10:00"), "+5511911110003", name="Caio")
+    shop.answer(sao_paulo(TUESDAY, "10:00:10"), caio, "bot")
+    shop.customer_writes(sao_paulo(WEDNESDAY, "11:00"), "+5511911110003", "De novo eu")
+    shop.answer(sao_paulo(WEDNESDAY, "11:00:30"), caio, "bot")
+    return booking
+
+
+def test_monday_counts_who_handled_each_conversation_and_how_fast(history):
+    monday = shop_summary(start=MONDAY, end=MONDAY)["conversations"]
+
+    assert monday["started"] == 2  # Ana, and Bia at 23:30 São Paulo time
+    assert (monday["ai_alone"], monday["handed_over"], monday["human_only"]) == (0, 1, 1)
+    assert monday["first_response_ai_s"] == 20.0
+    # a person's clock starts at the hand-over: (240 s for Ana + 60 s for Bia) / 2
+    assert monday["first_response_human_s"] == 150.0
+    assert (monday["converted"], monday["conversion_rate"]) == (1, 0.5)
+
+
+def test_a_conversation_after_a_day_of_silence_is_a_new_one(history):
+    week = shop_summary(start=MONDAY, end=WEDNESDAY)["conversations"]
+
+    assert week["started"] == 4
+    assert week["ai_alone"] == 2  # Caio twice
+    assert week["first_response_ai_s"] == 20.0  # (20 + 10 + 30) / 3
+    assert ConversationRecord.objects.filter(conversation__customer__name="Caio").count() == 2
+
+
+def test_messages_count_on_the_shops_day_by_channel_and_sender(history, shop):
+    monday = shop_summary(start=MONDAY, end=MONDAY)["messages"]
+    tuesday = shop_summary(start=TUESDAY, end=TUESDAY)["messages"]
+
+    channel = str(shop.channel.pk)
+    assert (monday["in"], monday["out"]) == (3, 3)
+    assert monday["in_by_channel"] == {channel: 3}
+    assert monday["out_by_sender"] == {"bot": 1, "staff": 2}
+    assert (tuesday["in"], tuesday["out"]) == (1, 1)
+    series = daily_series(start=MONDAY, end=date(2030, 3, 7), metric="message_in")
+    assert [point["count"] for point in series] == [3, 1, 1, 0]
+
+
+def test_bookings_revenue_cancellations_and_no_shows(history, shop):
+    booking = history
+    ana = booking.customer
+    with time_machine.travel(sao_paulo(WEDNESDAY, "11:30"), tick=False):
+        booking_complete(booking=booking, actor=STAFF, now=sao_paulo(WEDNESDAY, "11:30"))
+    second = shop.book(sao_paulo(TUESDAY, "08:00"), ana, start=sao_paulo(WEDNESDAY, "14:00"), actor=AI)
+    third = shop.book(sao_paulo(TUESDAY, "08:05"), ana, start=sao_paulo(WEDNESDAY, "16:00"), actor=AI)
+    with time_machine.travel(sao_paulo(WEDNESDAY, "17:00"), tick=False):
+        booking_mark_no_show(booking=second, actor=STAFF, now=sao_paulo(WEDNESDAY, "17:00"))
+        booking_cancel(booking=third, reason="viagem", actor=STAFF, now=sao_paulo(WEDNESDAY, "17:00"))
+        booking_cancel(booking=third, reason="viagem", actor=STAFF, now=sao_paulo(WEDNESDAY, "17:00"))  # retried
+
+    figures = shop_summary(start=MONDAY, end=WEDNESDAY)["bookings"]
+
+    price = booking.price
+    assert figures["made"] == 3
+    assert figures["by_source"] == {"staff": 1, "ai": 2}
+    assert figures["revenue_booked"] == str(price * 3)
+    assert (figures["completed"], figures["revenue_completed"], figures["average_ticket"]) == (
+        1,
+        str(price),
+        str(price),
+    )
+    assert (figures["cancelled"], figures["no_shows"], figures["no_show_rate"]) == (1, 1, 0.5)
+    assert figures["top_services"] == [{"service": booking.service.name, "bookings": 3, "revenue": str(price * 3)}]
+    assert figures["by_hour"] == {10: 1, 14: 1, 16: 1}  # appointment start times, São Paulo
+    assert figures["by_weekday"] == {"wed": 3}
+    # only Ana's Monday conversation turned into a booking: Tuesday's were made with no conversation open
+    assert shop_summary(start=MONDAY, end=WEDNESDAY)["conversations"]["converted"] == 1
+
+
+def test_customers_new_returning_and_inactive(history, shop):
+    # the three customers were created on their first message
+    assert shop_summary(start=MONDAY, end=WEDNESDAY)["customers"]["new"] == 3
+    # Wednesday: Caio came back, created before that day
+    assert shop_summary(start=WEDNESDAY, end=WEDNESDAY)["customers"]["returning"] == 1
+    later = sao_paulo(date(2030, 6, 1), "12:00")
+    customers = shop_summary(start=WEDNESDAY, end=WEDNESDAY, inactive_days=60, now=later)["customers"]
+    assert customers["inactive"] == 3
+    assert customers["pets_by_species"] == {"dog": 1}
+
+
+def test_ai_cost_per_conversation_and_per_ai_booking(history, shop):
+    with time_machine.travel(sao_paulo(MONDAY, "09:00:10"), tick=False):
+        ai_call_record(call_id="call-1", tokens=1200, cost=Decimal("0.30"))
+        ai_call_record(call_id="call-1", tokens=1200, cost=Decimal("0.30"))  # the same call, recorded twice
+        ai_call_record(call_id="call-2", tokens=800, cost=Decimal("0.10"))
+    shop.book(sao_paulo(MONDAY, "10:00"), history.customer, start=sao_paulo(WEDNESDAY, "15:00"), actor=AI)
+
+    ai = shop_summary(start=MONDAY, end=MONDAY)["ai"]
+
+    assert (ai["calls"], ai["tokens"], ai["cost"]) == (2, 2000, "0.40")
+    assert ai["cost_per_conversation"] == "0.20"  # 2 conversations on Monday
+    assert ai["cost_per_booking"] == "0.40"  # 1 booking by the AI
+
+
+def test_a_hand_over_after_a_person_already_answered_changes_nothing(history):
+    bia = Conversation.objects.get(customer__name="Bia")
+
+    conversation_handover_record(conversation_id=bia.pk, at=sao_paulo(MONDAY, "23:40"))
+
+    assert shop_summary(start=MONDAY, end=MONDAY)["conversations"]["handed_over"] == 1
