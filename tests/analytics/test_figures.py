@@ -17,6 +17,7 @@ from analytics.services import ai_call_record, conversation_handover_record
 from bookings.models import Customer, Pet, Resource, Service
 from bookings.services import booking_cancel, booking_complete, booking_create, booking_mark_no_show
 from tenants.shop.services import Actor
+from tests.conftest import ALPHA, login
 from whatsapp.inbox.models import InboundEvent
 from whatsapp.models import Channel, Conversation
 from whatsapp.services.channels import channel_create
@@ -192,3 +193,13 @@ def test_a_hand_over_after_a_person_already_answered_changes_nothing(history):
     conversation_handover_record(conversation_id=bia.pk, at=sao_paulo(MONDAY, "23:40"))
 
     assert shop_summary(start=MONDAY, end=MONDAY)["conversations"]["handed_over"] == 1
+
+
+def test_the_shop_admin_lists_conversations_and_who_handled_them(history, alpha, alpha_client):
+    login(alpha_client, alpha, email=ALPHA.owner_email, password=ALPHA.owner_password)
+
+    page = alpha_client.get("/admin/analytics/conversationrecord/", {"handled_by__exact": "human"})
+
+    assert page.status_code == 200
+    assert "Bia via" in page.content.decode()
+    assert "Ana via" not in page.content.decode()
