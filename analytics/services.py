@@ -87,6 +87,7 @@ def _open_record(conversation_id: int, at: datetime) -> ConversationRecord | Non
     return record if record is not None and at - record.last_message_at <= CONVERSATION_GAP else None
 
 
+@transaction.atomic
 def message_fact_record(*, message) -> None:
     """A message was stored (`whatsapp.Message`): count it, and follow its
     conversation: started, first answers (AI and person), hand-over."""
@@ -149,6 +150,7 @@ def _handover(record: ConversationRecord, at: datetime) -> None:
     event_record(kind=Kind.HANDOVER, dedupe_key=f"handover:{record.pk}", occurred_at=at, day=record.day)
 
 
+@transaction.atomic
 def conversation_handover_record(*, conversation_id: int, at: datetime | None = None) -> None:
     """The conversation passed from the AI to a person (the agent asked for
     one, or staff took it over): the person's response clock starts now."""
@@ -163,6 +165,7 @@ def conversation_handover_record(*, conversation_id: int, at: datetime | None = 
 # -- bookings and customers ---------------------------------------------------
 
 
+@transaction.atomic
 def booking_fact_created(*, booking) -> None:
     start = timezone.localtime(booking.start, shop_timezone())
     dims = {"source": booking.source, "service": booking.service_id, "hour": start.hour,

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django_tenants.utils import tenant_context
 
-from analytics.models import ConversationRecord
+from analytics.models import AnalyticsEvent, ConversationRecord, DailyMetric
 from analytics.selectors import daily_series, shop_summary
 from analytics.services import ai_call_record, conversation_handover_record
 from bookings.models import Customer, Pet, Resource, Service
@@ -203,3 +203,28 @@ def test_the_shop_admin_lists_conversations_and_who_handled_them(history, alpha,
     assert page.status_code == 200
     assert "Bia via" in page.content.decode()
     assert "Ana via" not in page.content.decode()
+
+
+def test_facts_are_recorded_outside_a_surrounding_transaction_too(committed_alpha):
+    """A real request runs in autocommit: the services open their own transactions."""
+    with tenant_context(committed_alpha):
+        channel, route = channel_create(name="Autocommit", provider="sandbox")
+        Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
+        channel.refresh_from_db()
+        try:
+            conversation = Shop(channel).customer_writes(sao_paulo(MONDAY, "10:00"), "+5511911110009", name="Duda")
+            Shop(channel).answer(sao_paulo(MONDAY, "10:00:05"), conversation, "bot")
+            conversation_handover_record(conversation_id=conversation.pk, at=sao_paulo(MONDAY, "10:01"))
+
+            record = ConversationRecord.objects.get(conversation=conversation)
+            assert (record.messages_in, record.messages_out, record.handled_by) == (1, 1, "handed_over")
+        finally:
+            customer = Customer.objects.filter(phone="+5511911110009").first()
+            Conversation.objects.filter(channel=channel).delete()
+            if customer:
+                customer.delete()
+            channel.messages.all().delete()
+            channel.delete()
+            AnalyticsEvent.objects.all().delete()
+            DailyMetric.objects.all().delete()
+        route.delete()
