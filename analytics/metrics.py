@@ -19,6 +19,7 @@ _BREAKDOWNS: dict[str, tuple[str, ...]] = {
     Kind.MESSAGE_IN: ("channel",),
     Kind.MESSAGE_OUT: ("channel", "sender"),
     Kind.BOOKING_CREATED: ("source", "service", "hour", "weekday"),
+    Kind.HANDOVER: ("after_ai",),
 }
 
 

@@ -73,6 +73,8 @@ def shop_summary(*, start: date, end: date, inactive_days: int = 60, now=None) -
     totals = rollup_totals(start=start, end=end)
     started = totals.count(Kind.CONVERSATION_STARTED)
     handed_over, human_only = totals.count(Kind.HANDOVER), totals.count(Kind.HUMAN_ONLY)
+    # The AI answered and nobody took over (a hand-over can follow an AI answer).
+    ai_alone = totals.count(Kind.FIRST_RESPONSE_BOT) - totals.counts(Kind.HANDOVER, "after_ai").get("True", 0)
     bookings = totals.count(Kind.BOOKING_CREATED)
     completed, no_shows = totals.count(Kind.BOOKING_COMPLETED), totals.count(Kind.BOOKING_NO_SHOW)
     ai_cost = totals.total(Kind.AI_CALL)
@@ -84,7 +86,8 @@ def shop_summary(*, start: date, end: date, inactive_days: int = 60, now=None) -
         "conversations": {
             "started": started,
             "by_channel": totals.counts(Kind.CONVERSATION_STARTED, "channel"),
-            "ai_alone": started - handed_over - human_only,
+            "ai_alone": ai_alone,
+            "unanswered": started - ai_alone - handed_over - human_only,
             "handed_over": handed_over,
             "human_only": human_only,
             "first_response_ai_s": _average_seconds(totals, Kind.FIRST_RESPONSE_BOT),

@@ -48,7 +48,8 @@ def event_record(
     """Record one fact and add it to the rollups; False if it was already recorded."""
     dims, value = dims or {}, Decimal(str(value))
     day = day or local_day(occurred_at)
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint: a duplicate is skipped by ON CONFLICT, never rolled back to.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(_EVENT_INSERT, [kind, dedupe_key, occurred_at, day, _json(dims), value])
         if cursor.fetchone() is None:
             return False
@@ -146,8 +147,10 @@ def _first_human_response(record: ConversationRecord, at: datetime) -> None:
 
 
 def _handover(record: ConversationRecord, at: datetime) -> None:
+    after_ai = record.first_bot_response_at is not None
     record.handed_over_at, record.handled_by = at, HandledBy.HANDED_OVER
-    event_record(kind=Kind.HANDOVER, dedupe_key=f"handover:{record.pk}", occurred_at=at, day=record.day)
+    event_record(kind=Kind.HANDOVER, dedupe_key=f"handover:{record.pk}", occurred_at=at, day=record.day,
+                 dims={"after_ai": after_ai})  # fmt: skip
 
 
 @transaction.atomic
@@ -221,10 +224,13 @@ def ai_call_record(*, call_id: str, tokens: int, cost: Decimal, at: datetime | N
 
 def rollups_rebuild(*, start: date, end: date, chunk: int = 20_000) -> Iterator[int]:
     """Recompute the rollups of [start, end] from the events, in one
-    transaction (readers see the old figures until it commits). Yields the
-    number of events folded so far, for progress."""
+    transaction: readers see the old figures until it commits, and new facts
+    wait (they would otherwise be counted twice). Yields the number of events
+    folded so far, for progress."""
     deltas: dict[tuple[date, str, str], list] = defaultdict(lambda: [0, Decimal(0)])
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {AnalyticsEvent._meta.db_table} IN SHARE MODE")
         DailyMetric.objects.filter(day__range=(start, end)).delete()
         done = 0
         for events in _in_chunks(AnalyticsEvent.objects.filter(day__range=(start, end)), chunk):

@@ -228,3 +228,12 @@ def test_facts_are_recorded_outside_a_surrounding_transaction_too(committed_alph
             AnalyticsEvent.objects.all().delete()
             DailyMetric.objects.all().delete()
         route.delete()
+
+
+def test_a_conversation_nobody_answered_is_not_counted_as_handled_by_the_ai(history, shop):
+    shop.customer_writes(sao_paulo(WEDNESDAY, "17:00"), "+5511911110004", name="Duda")  # and no one answers
+
+    week = shop_summary(start=MONDAY, end=WEDNESDAY)["conversations"]
+
+    assert week["started"] == 5
+    assert (week["ai_alone"], week["handed_over"], week["human_only"], week["unanswered"]) == (2, 1, 1, 1)
