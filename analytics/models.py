@@ -114,3 +114,50 @@ class ConversationRecord(models.Model):
 
 def _seconds(start, end) -> float | None:
     return None if end is None else round((end - start).total_seconds(), 1)
+
+
+class ExportJob(models.Model):
+    """A CSV export built in the background (periods too long to stream at
+    once): its progress while it runs, and the file in the shop's own
+    storage folder (MEDIA_ROOT/<schema>/exports/) when it is done."""
+
+    class Kind(models.TextChoices):
+        CONVERSATIONS = "conversations", _("conversations")
+        BOOKINGS = "bookings", _("bookings")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # Shop-local days, both included.
+    start = models.DateField()
+    end = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True, help_text=_("known once the job starts"))
+    # An English msgid (translated when shown), e.g. "The export took too long...".
+    error = models.CharField(max_length=300, blank=True)
+    file = models.FileField(upload_to="exports/", blank=True)
+    requested_by = models.CharField(max_length=200, help_text=_("staff e-mail or API key"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(name="export_job_period_order", condition=Q(end__gte=models.F("start")))]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start}–{self.end} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        """0–100; 100 only once the file is there."""
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(99, self.rows_done * 100 // self.rows_total)
