@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from tenants.shop.admin import ReadOnlyShopModelAdmin, shop_admin_site
 
-from .models import AnalyticsEvent, ConversationRecord
+from .models import AnalyticsEvent, ConversationRecord, ExportJob
 
 
 @admin.register(AnalyticsEvent, site=shop_admin_site)
@@ -21,3 +21,9 @@ class ConversationRecordAdmin(ReadOnlyShopModelAdmin):
     list_filter = ["handled_by"]
     date_hierarchy = "day"
     list_select_related = ["conversation__customer", "conversation__channel"]
+
+
+@admin.register(ExportJob, site=shop_admin_site)
+class ExportJobAdmin(ReadOnlyShopModelAdmin):
+    list_display = ["created_at", "kind", "start", "end", "status", "percent", "requested_by", "error"]
+    list_filter = ["kind", "status"]

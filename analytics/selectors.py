@@ -168,8 +168,10 @@ def daily_series(*, start: date, end: date, metric: str) -> list[dict]:
         )
     }
     days = (start + timedelta(days=n) for n in range((end - start).days + 1))
+    # Response times are whole milliseconds; every other total is money.
+    shown = (lambda total: int(total)) if metric.startswith("first_response") else _money
     return [
-        {"day": day.isoformat(), "count": rows.get(day, (0, 0))[0], "total": _money(rows.get(day, (0, 0))[1])}
+        {"day": day.isoformat(), "count": rows.get(day, (0, 0))[0], "total": shown(rows.get(day, (0, 0))[1])}
         for day in days
     ]
 

@@ -81,7 +81,7 @@ def _milliseconds(start: datetime, end: datetime) -> int:
 def _open_record(conversation_id: int, at: datetime) -> ConversationRecord | None:
     record = (
         ConversationRecord.objects.select_for_update()
-        .filter(conversation_id=conversation_id)
+        .filter(conversation_id=conversation_id, started_at__lte=at)  # a late message belongs to its own time
         .order_by("-started_at")
         .first()
     )
@@ -139,7 +139,11 @@ def _first_human_response(record: ConversationRecord, at: datetime) -> None:
             record.handled_by = HandledBy.HUMAN
             event_record(kind=Kind.HUMAN_ONLY, dedupe_key=f"human_only:{record.pk}", occurred_at=at, day=record.day)
         else:
-            _handover(record, at)  # a person stepped in after the AI: that is the hand-over
+            # A person stepped in after the AI: that is the hand-over, and no
+            # clock was running for them, so this answer has no response time.
+            _handover(record, at)
+            record.first_human_response_at = at
+            return
     clock_start = record.handed_over_at or record.started_at
     record.first_human_response_at = at
     event_record(kind=Kind.FIRST_RESPONSE_HUMAN, dedupe_key=f"first_human:{record.pk}", occurred_at=at,
@@ -182,6 +186,7 @@ def booking_fact_created(*, booking) -> None:
             conversation__customer_id=booking.customer_id,
             booking__isnull=True,
             last_message_at__gte=booking.created_at - CONVERSATION_GAP,
+            started_at__lte=booking.created_at,
         )  # fmt: skip
         .order_by("-started_at")
         .first()

@@ -26,4 +26,4 @@ from .settings import *  # noqa: E402, F403
 DATABASES["default"]["TEST"] = {"NAME": f"test_oxy_{RUN_ID}"}  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 OXY_BEAT_LOCK_TTL_S = 5
-MEDIA_ROOT = Path(tempfile.gettempdir()) / "oxy-test-media"
+MEDIA_ROOT = Path(tempfile.gettempdir()) / f"oxy-test-media-{RUN_ID}"  # removed when the run ends

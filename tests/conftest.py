@@ -6,6 +6,7 @@ runs in a transaction that is rolled back. Tests that need another thread or
 process to see their data (Celery worker, WebSockets) use `committed_db`.
 """
 
+import shutil
 import time
 from dataclasses import dataclass
 
@@ -66,6 +67,7 @@ def django_db_setup(django_test_environment, django_db_modify_db_settings, djang
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
         teardown_databases(databases, verbosity=0)
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -237,3 +237,14 @@ def test_a_conversation_nobody_answered_is_not_counted_as_handled_by_the_ai(hist
 
     assert week["started"] == 5
     assert (week["ai_alone"], week["handed_over"], week["human_only"], week["unanswered"]) == (2, 1, 1, 1)
+
+
+def test_a_person_stepping_in_after_the_ai_is_a_hand_over_without_a_response_time(history, shop):
+    caio = Conversation.objects.get(customer__name="Caio")
+    shop.answer(sao_paulo(TUESDAY, "10:05"), caio, "staff")  # no one asked for a hand-over
+
+    tuesday = shop_summary(start=TUESDAY, end=TUESDAY)["conversations"]
+
+    assert (tuesday["ai_alone"], tuesday["handed_over"]) == (0, 1)
+    assert tuesday["first_response_human_s"] is None  # no clock was running for the person
+    assert daily_series(start=TUESDAY, end=TUESDAY, metric="first_response_bot")[0]["total"] == 10_000  # ms
