@@ -56,6 +56,7 @@ TENANT_APPS = [
     "bookings",
     "whatsapp",
     "analytics",
+    "agents",
 ]
 INSTALLED_APPS = [*SHARED_APPS, *[app for app in TENANT_APPS if app not in SHARED_APPS]]
 
@@ -202,6 +203,14 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Cloud API deliveries carry up to 1,000 updates (about 3 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+
+# The LLM (any OpenAI-compatible endpoint); a shop may set its own. Without
+# a key the offline agent answers (the demo runs that way).
+OXY_LLM_BASE_URL: str = env.str("OXY_LLM_BASE_URL", default="https://api.openai.com/v1")
+OXY_LLM_API_KEY: str = env.str("OXY_LLM_API_KEY", default="")
+OXY_LLM_MODEL: str = env.str("OXY_LLM_MODEL", default="gpt-4o-mini")
+OXY_LLM_TIMEOUT_S: float = env.float("OXY_LLM_TIMEOUT_S", default=20.0)
+OXY_LLM_MAX_RETRIES: int = env.int("OXY_LLM_MAX_RETRIES", default=2)
 
 # Secrets at rest: Fernet keys, newest first. Adding a key in front and
 # running `manage.py rotate_encryption_key` re-encrypts every stored secret.

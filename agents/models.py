@@ -1,0 +1,86 @@
+"""The agents' settings per shop, the shop's own questions and answers, and
+the log of every AI turn."""
+
+from decimal import Decimal
+
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from oxy.crypto import EncryptedTextField
+
+
+class AgentSettings(models.Model):
+    """One row per shop. Empty model, URL or key: the deployment's defaults."""
+
+    model = models.CharField(max_length=80, blank=True)
+    base_url = models.URLField(blank=True)
+    api_key = EncryptedTextField(blank=True, default="")
+    monthly_cap_usd = models.DecimalField(
+        max_digits=9, decimal_places=2, null=True, blank=True, help_text=_("LLM spend per month; empty: no cap")
+    )
+    customer_turns_per_minute = models.PositiveSmallIntegerField(default=5)
+    handback_idle_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text=_("the AI takes a conversation back after a person has been silent this long")
+    )
+    address = models.CharField(max_length=300, blank=True)
+    policies = models.TextField(blank=True, help_text=_("cancellation, payment, vaccines: what customers should know"))
+    singleton = models.BooleanField(default=True, unique=True, editable=False)
+
+    class Meta:
+        verbose_name_plural = "agent settings"
+        constraints = [models.CheckConstraint(name="agent_settings_singleton", condition=Q(singleton=True))]
+
+    def __str__(self) -> str:
+        return self.model or "default model"
+
+
+class FaqEntry(models.Model):
+    """The shop's own questions and answers, found by Portuguese full-text search."""
+
+    question = models.CharField(max_length=300)
+    answer = models.TextField()
+    search = models.GeneratedField(
+        expression=SearchVector("question", "answer", config="portuguese"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        indexes = [GinIndex(fields=["search"], name="faq_search")]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class AIInteraction(models.Model):
+    """One agent turn: what it cost, how long it took, what it did."""
+
+    class Agent(models.TextChoices):
+        CUSTOMER = "customer", _("customer attendant")
+        OFFLINE = "offline", _("offline attendant")
+
+    class Outcome(models.TextChoices):
+        REPLIED = "replied", _("replied")
+        HANDED_OVER = "handed_over", _("handed over")
+        FAILED = "failed", _("failed")
+
+    conversation = models.ForeignKey("whatsapp.Conversation", on_delete=models.CASCADE, related_name="ai_turns")
+    # The newest customer message this turn answers: one turn per message, however often it is retried.
+    answers_message = models.OneToOneField("whatsapp.Message", on_delete=models.CASCADE, related_name="ai_turn")
+    agent = models.CharField(max_length=10, choices=Agent.choices)
+    model = models.CharField(max_length=80, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    cached_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=10, decimal_places=6, default=Decimal(0))
+    latency_ms = models.PositiveIntegerField(default=0)
+    tool_calls = models.JSONField(default=list, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.outcome} ({self.conversation_id})"

@@ -1,0 +1,128 @@
+"""Answering customers: a reply is scheduled when one is due, and a turn
+runs once per customer message, one at a time per conversation, by the LLM
+attendant or, when it cannot (no key, unreachable, over budget, too many
+messages a minute), by the offline attendant, which hands over what it
+cannot handle. Either way the customer is answered."""
+
+import logging
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from analytics.services import ai_call_record
+from whatsapp.models import Conversation, Message
+from whatsapp.services.outbound import message_outbound_create
+
+from . import llm
+from .attendant import TurnOutcome, customer_turn
+from .models import AgentSettings, AIInteraction
+from .offline_attendant import offline_turn
+from .tools import TurnContext
+
+logger = logging.getLogger(__name__)
+
+
+def reply_schedule(*, conversation: Conversation, message: Message) -> None:
+    """The spine's "reply needed" hook: answer after the debounce pause, so a
+    burst of messages gets one answer (the last task to run answers them all)."""
+    from .tasks import conversation_reply_task
+
+    delay = settings.OXY_REPLY_DEBOUNCE_S
+    transaction.on_commit(lambda: conversation_reply_task.apply_async((conversation.pk,), countdown=delay))
+
+
+def conversation_reply(*, conversation_id: int, now=None) -> str:
+    """Answer what the customer said since the last answer. Idempotent: a
+    message is answered once however often this runs."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # One turn at a time per conversation, without locking its row (the
+        # inbox keeps updating it while the model thinks).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('agents.reply'), %s)", [conversation_id])
+        conversation = Conversation.objects.select_related("customer", "channel").get(pk=conversation_id)
+        if conversation.owner != Conversation.Owner.BOT:
+            return "a person owns it"
+        if conversation.reply_due_at is None:
+            return "nothing due"
+        if conversation.reply_due_at > now:
+            return "not yet"  # a newer message rescheduled the reply
+        latest = (
+            conversation.messages.filter(direction=Message.Direction.INBOUND).exclude(kind="reaction")
+            .order_by("-created_at", "-id").first()
+        )  # fmt: skip
+        if latest is None or AIInteraction.objects.filter(answers_message=latest).exists():
+            Conversation.objects.filter(pk=conversation_id).update(reply_due_at=None)
+            return "already answered"
+        ctx = TurnContext(conversation=conversation, customer=conversation.customer, now=now,
+                          offers_shown=_offers_shown(conversation))  # fmt: skip
+        agent, model, outcome, error = _turn(ctx, now=now)
+        data = {"offers": ctx.new_offers} if ctx.new_offers else {}
+        if outcome.text:
+            message_outbound_create(conversation=conversation, text=outcome.text, sender_kind="bot", data=data)
+        turn = AIInteraction.objects.create(
+            conversation=conversation, answers_message=latest, agent=agent, model=model,
+            prompt_tokens=outcome.prompt_tokens, cached_tokens=outcome.cached_tokens,
+            completion_tokens=outcome.completion_tokens, cost_usd=outcome.cost_usd, latency_ms=outcome.latency_ms,
+            tool_calls=outcome.tool_calls, error=error[:300],
+            outcome=AIInteraction.Outcome.HANDED_OVER if ctx.handed_over else AIInteraction.Outcome.REPLIED,
+        )  # fmt: skip
+        if outcome.cost_usd:
+            ai_call_record(call_id=f"turn:{turn.pk}", tokens=outcome.prompt_tokens + outcome.completion_tokens,
+                           cost=outcome.cost_usd, at=now)  # fmt: skip
+        Conversation.objects.filter(pk=conversation_id, reply_due_at__lte=now).update(reply_due_at=None)
+        return turn.outcome
+
+
+def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
+    """(agent, model, outcome, why the LLM did not answer)"""
+    config = llm.llm_config()
+    reason = _why_offline(ctx, config=config, now=now)
+    if not reason:
+        try:
+            with transaction.atomic():  # a failed turn leaves no half-done tool writes behind
+                outcome = customer_turn(ctx=ctx, config=config)
+            if outcome.text or ctx.handed_over:
+                return AIInteraction.Agent.CUSTOMER, config.model, outcome, ""
+            reason = "the model answered nothing"
+        except llm.LlmUnavailable as exc:
+            logger.warning("LLM unavailable for conversation %s: %s", ctx.conversation.pk, exc)
+            reason = str(exc)
+        ctx.new_offers.clear()
+        ctx.handed_over, ctx.booked = "", []
+    return AIInteraction.Agent.OFFLINE, "", offline_turn(ctx=ctx), reason
+
+
+def _why_offline(ctx: TurnContext, *, config: llm.LlmConfig | None, now) -> str:
+    if config is None:
+        return "no LLM configured"
+    shop = AgentSettings.objects.first()
+    if shop and shop.monthly_cap_usd is not None:
+        month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        spent = AIInteraction.objects.filter(created_at__gte=month_start).aggregate(s=Sum("cost_usd"))["s"]
+        if (spent or Decimal(0)) >= shop.monthly_cap_usd:
+            return "monthly LLM spend cap reached"
+    per_minute = shop.customer_turns_per_minute if shop else 5
+    recent = AIInteraction.objects.filter(
+        conversation__customer=ctx.customer,
+        agent=AIInteraction.Agent.CUSTOMER,
+        created_at__gte=now - timedelta(minutes=1),
+    ).count()
+    if recent >= per_minute:
+        return "too many messages a minute"
+    return ""
+
+
+def _offers_shown(conversation: Conversation) -> set[str]:
+    shown: set[str] = set()
+    for data in (
+        conversation.messages.filter(direction=Message.Direction.OUTBOUND, sender_kind="bot")
+        .order_by("-created_at")
+        .values_list("data", flat=True)[:5]
+    ):
+        shown.update(data.get("offers", []))
+    return shown

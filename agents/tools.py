@@ -1,0 +1,229 @@
+"""What the attendant can do, as typed tools with JSON-schema arguments.
+
+Every tool runs for one shop (the schema the turn runs in) and one customer
+(the conversation's): ids from the model are looked up among this
+customer's own pets and bookings, so a customer's agent can neither see nor
+change anyone else's. A booking needs a server-issued offer that was shown
+to the customer in an earlier message: the model cannot invent a slot, nor
+book one the customer has not seen. Errors go back to the model as text.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.contrib.postgres.search import SearchQuery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from analytics.services import conversation_handover_record
+from bookings.availability import find_slots, shop_timezone
+from bookings.errors import BookingError
+from bookings.models import Booking, BusinessHours, Customer, Pet, PetSize, Service, Species
+from bookings.selectors import booking_list
+from bookings.services import booking_cancel, booking_create_from_offer, booking_reschedule, pet_register
+from tenants.shop.services import Actor
+from whatsapp.models import Conversation
+
+from .models import AgentSettings, FaqEntry
+
+AI = Actor("ai", "attendant")
+MAX_SLOTS = 6
+WEEKDAY_NAMES = ["segunda", "terça", "quarta", "quinta", "sexta", "sábado", "domingo"]
+
+
+@dataclass
+class TurnContext:
+    conversation: Conversation
+    customer: Customer
+    now: datetime
+    offers_shown: set[str]  # offer ids earlier bot messages showed the customer
+    new_offers: list[str] = field(default_factory=list)
+    handed_over: str = ""  # the reason, once the turn handed over
+    booked: list[int] = field(default_factory=list)
+
+
+class ToolError(Exception):
+    """Said back to the model, which explains it to the customer."""
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    description: str
+    parameters: dict
+    run: Callable[..., dict]
+
+    def schema(self) -> dict:
+        return {"type": "function", "function": {"name": self.name, "description": self.description,
+                                                 "parameters": self.parameters}}  # fmt: skip
+
+
+def _object(properties: dict, required: tuple[str, ...] = ()) -> dict:
+    return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
+
+
+_SIZE = {"type": "string", "enum": list(PetSize.values), "description": "P, M, G or GG"}
+_DAY = {"type": "string", "description": "YYYY-MM-DD, the shop's local day"}
+
+
+def _local(moment: datetime) -> str:
+    local = timezone.localtime(moment, shop_timezone())
+    return f"{WEEKDAY_NAMES[local.weekday()]} {local:%d/%m %H:%M}"
+
+
+def _own_pet(ctx: TurnContext, pet_id: int | None) -> Pet | None:
+    if pet_id is None:
+        return None
+    pet = Pet.objects.filter(pk=pet_id, customer=ctx.customer).first()
+    if pet is None:
+        raise ToolError(_("No pet with that id for this customer."))
+    return pet
+
+
+def _own_booking(ctx: TurnContext, booking_id: int) -> Booking:
+    booking = Booking.objects.filter(pk=booking_id, customer=ctx.customer).select_related("service", "pet").first()
+    if booking is None:
+        raise ToolError(_("No booking with that id for this customer."))
+    return booking
+
+
+def list_services(ctx: TurnContext, size: str | None = None, pet_id: int | None = None) -> dict:
+    pet = _own_pet(ctx, pet_id)
+    size = pet.size if pet else size
+    services = []
+    for service in Service.objects.filter(active=True).prefetch_related("size_rules").order_by("name"):
+        rules = {rule.size: rule for rule in service.size_rules.all()}
+        sizes = [size] if size else sorted(rules) or [None]
+        for each in sizes:
+            rule = rules.get(each)
+            services.append({
+                "service_id": service.pk, "name": service.name, "size": each,
+                "price": str(rule.price if rule else service.price),
+                "minutes": rule.duration_minutes if rule else service.duration_minutes,
+            })  # fmt: skip
+    return {"services": services}
+
+
+def register_pet(ctx: TurnContext, name: str, species: str, size: str, breed: str = "") -> dict:
+    if species not in Species.values or size not in PetSize.values:
+        raise ToolError(_("Species or size not understood."))
+    pet = pet_register(customer=ctx.customer, name=name.strip()[:80], species=species, size=size,
+                       breed=breed.strip()[:80], actor=AI)  # fmt: skip
+    return {"pet_id": pet.pk, "name": pet.name}
+
+
+def find_free_slots(ctx: TurnContext, service_id: int, day_from: str, day_to: str | None = None,
+                    pet_id: int | None = None, size: str | None = None) -> dict:  # fmt: skip
+    service = Service.objects.filter(pk=service_id, active=True).first()
+    if service is None:
+        raise ToolError(_("No such service."))
+    pet = _own_pet(ctx, pet_id)
+    if pet is None and size is None:
+        raise ToolError(_("Ask which pet (or its size) first."))
+    try:
+        start = date.fromisoformat(day_from)
+        end = date.fromisoformat(day_to) if day_to else start
+    except ValueError as exc:
+        raise ToolError(_("Days must be YYYY-MM-DD.")) from exc
+    end = min(end, start + timedelta(days=13))
+    slots = find_slots(service=service, start=start, end=end, pet=pet, size=None if pet else size, now=ctx.now)
+    # Spread over the window: the first free times of each day, not only the first day.
+    chosen, per_day = [], {}
+    for slot in slots:
+        day = timezone.localtime(slot.start, shop_timezone()).date()
+        if per_day.get(day, 0) < 2 and len(chosen) < MAX_SLOTS:
+            chosen.append(slot)
+            per_day[day] = per_day.get(day, 0) + 1
+    ctx.new_offers += [slot.offer_id for slot in chosen]
+    return {"slots": [{"offer_id": s.offer_id, "when": _local(s.start), "price": str(s.price)} for s in chosen],
+            "note": _("Show these to the customer; book only the one they accept.")}  # fmt: skip
+
+
+def book_offer(ctx: TurnContext, offer_id: str, pet_id: int | None = None) -> dict:
+    if offer_id not in ctx.offers_shown:
+        raise ToolError(_("This slot was not shown to the customer yet: show it and wait for their yes."))
+    booking = booking_create_from_offer(offer_id=offer_id, customer=ctx.customer, pet=_own_pet(ctx, pet_id),
+                                        actor=AI, now=ctx.now)  # fmt: skip
+    ctx.booked.append(booking.pk)
+    return {"booking_id": booking.pk, "when": _local(booking.start), "service": booking.service.name,
+            "price": str(booking.price)}  # fmt: skip
+
+
+def my_bookings(ctx: TurnContext) -> dict:
+    upcoming = booking_list(start=ctx.now, customer_id=ctx.customer.pk).filter(status__in=Booking.ACTIVE_STATUSES)
+    return {"bookings": [{"booking_id": b.pk, "when": _local(b.start), "service": b.service.name,
+                          "pet": b.pet.name if b.pet else "", "status": b.status} for b in upcoming[:10]]}  # fmt: skip
+
+
+def reschedule_booking(ctx: TurnContext, booking_id: int, offer_id: str) -> dict:
+    if offer_id not in ctx.offers_shown:
+        raise ToolError(_("This slot was not shown to the customer yet: show it and wait for their yes."))
+    booking = booking_reschedule(booking=_own_booking(ctx, booking_id), offer_id=offer_id, actor=AI, now=ctx.now)
+    return {"booking_id": booking.pk, "when": _local(booking.start)}
+
+
+def cancel_booking(ctx: TurnContext, booking_id: int, reason: str = "") -> dict:
+    booking = booking_cancel(booking=_own_booking(ctx, booking_id), reason=reason or _("asked by the customer"),
+                             actor=AI, now=ctx.now)  # fmt: skip
+    return {"booking_id": booking.pk, "status": booking.status}
+
+
+def business_info(ctx: TurnContext, question: str = "") -> dict:
+    settings = AgentSettings.objects.first()
+    hours = [f"{WEEKDAY_NAMES[h.weekday]} {h.start:%H:%M}-{h.end:%H:%M}" for h in BusinessHours.objects.all()]
+    answers = []
+    if question.strip():
+        query = SearchQuery(question, config="portuguese", search_type="websearch")
+        answers = [{"question": f.question, "answer": f.answer} for f in FaqEntry.objects.filter(search=query)[:3]]
+    return {"address": settings.address if settings else "", "policies": settings.policies if settings else "",
+            "hours": hours, "answers": answers}  # fmt: skip
+
+
+def hand_over(ctx: TurnContext, reason: str) -> dict:
+    Conversation.objects.filter(pk=ctx.conversation.pk).update(
+        owner=Conversation.Owner.HUMAN, owner_changed_at=ctx.now, handover_reason=reason[:200], reply_due_at=None
+    )
+    conversation_handover_record(conversation_id=ctx.conversation.pk, at=ctx.now)
+    ctx.handed_over = reason or "asked"
+    return {"handed_over": True, "note": _("Tell the customer a person will answer shortly.")}
+
+
+TOOLS = [
+    Tool("list_services", "Services with price and duration, for a pet or a size.",
+         _object({"pet_id": {"type": "integer"}, "size": _SIZE}), list_services),
+    Tool("register_pet", "Register the customer's pet.",
+         _object({"name": {"type": "string"}, "species": {"type": "string", "enum": list(Species.values)},
+                  "size": _SIZE, "breed": {"type": "string"}}, ("name", "species", "size")), register_pet),
+    Tool("find_free_slots", "Free times for a service between two days (at most 14 days).",
+         _object({"service_id": {"type": "integer"}, "day_from": _DAY, "day_to": _DAY, "pet_id": {"type": "integer"},
+                  "size": _SIZE}, ("service_id", "day_from")), find_free_slots),
+    Tool("book_offer", "Book a slot the customer accepted, by its offer_id.",
+         _object({"offer_id": {"type": "string"}, "pet_id": {"type": "integer"}}, ("offer_id",)), book_offer),
+    Tool("my_bookings", "The customer's upcoming bookings.", _object({}), my_bookings),
+    Tool("reschedule_booking", "Move a booking to a slot the customer accepted.",
+         _object({"booking_id": {"type": "integer"}, "offer_id": {"type": "string"}}, ("booking_id", "offer_id")),
+         reschedule_booking),
+    Tool("cancel_booking", "Cancel one of the customer's bookings.",
+         _object({"booking_id": {"type": "integer"}, "reason": {"type": "string"}}, ("booking_id",)), cancel_booking),
+    Tool("business_info", "Address, opening hours, policies and the shop's answers to common questions.",
+         _object({"question": {"type": "string"}}), business_info),
+    Tool("hand_over", "Pass the conversation to a person (say why).",
+         _object({"reason": {"type": "string"}}, ("reason",)), hand_over),
+]  # fmt: skip
+TOOLS_BY_NAME = {tool.name: tool for tool in TOOLS}
+
+
+def tool_run(ctx: TurnContext, name: str, arguments: dict | None) -> dict:
+    """Run a tool; anything refused comes back as {"error": ...} for the model."""
+    tool = TOOLS_BY_NAME.get(name)
+    if tool is None:
+        return {"error": f"unknown tool {name}"}
+    if arguments is None:
+        return {"error": "arguments were not valid JSON"}
+    try:
+        return tool.run(ctx, **arguments)
+    except (ToolError, BookingError) as exc:
+        return {"error": str(exc)}
+    except TypeError as exc:  # missing or unexpected arguments
+        return {"error": f"bad arguments: {exc}"}

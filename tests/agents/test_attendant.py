@@ -1,0 +1,158 @@
+"""The customer attendant through the real spine: a customer writes in the
+simulator, the reply turn runs, and what the customer gets back is checked;
+the LLM is a loopback OpenAI-compatible server driven by the real SDK."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django_tenants.utils import tenant_context
+
+from agents.models import AgentSettings, AIInteraction
+from agents.services import conversation_reply
+from bookings.models import Booking, Pet, Service
+from tests.fakes import FakeOpenAI
+from whatsapp.inbox.models import InboundEvent
+from whatsapp.models import Channel, Conversation, Message
+from whatsapp.services.channels import channel_create
+from whatsapp.services.inbound import inbound_event_process
+from whatsapp.simulator import simulator_message_send
+
+# Monday 2030-03-04 10:00 in São Paulo.
+NOW = datetime(2030, 3, 4, 13, 0, tzinfo=UTC)
+PHONE = "+5511955550001"
+
+
+@pytest.fixture
+def shop(alpha):
+    with tenant_context(alpha):
+        channel, _route = channel_create(name="Balcão", provider="sandbox")
+        Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
+        channel.refresh_from_db()
+        yield channel
+
+
+@pytest.fixture
+def llm(settings):
+    with FakeOpenAI(api_key="shop-key") as fake:
+        settings.OXY_LLM_API_KEY, settings.OXY_LLM_BASE_URL = "shop-key", f"{fake.base_url}/v1"
+        settings.OXY_LLM_MAX_RETRIES = 0
+        yield fake
+
+
+def customer_says(channel: Channel, text: str, at: datetime = NOW) -> Conversation:
+    with time_machine.travel(at, tick=False):
+        simulator_message_send(channel=channel, phone=PHONE, text=text, name="Rita")
+        for event_id in InboundEvent.objects.filter(status="pending").values_list("pk", flat=True):
+            inbound_event_process(event_id=event_id)
+    return Conversation.objects.get(channel=channel, customer__phone=PHONE)
+
+
+def reply_turn(conversation: Conversation, at: datetime = NOW) -> str:
+    """What the reply task does once the pause after the last message is over."""
+    later = at + timedelta(seconds=5)
+    with time_machine.travel(later, tick=False):
+        return conversation_reply(conversation_id=conversation.pk, now=later)
+
+
+def bot_texts(conversation: Conversation) -> list[str]:
+    return list(
+        conversation.messages.filter(sender_kind="bot").order_by("created_at", "id").values_list("text", flat=True)
+    )
+
+
+def test_a_full_booking_conversation_with_the_llm(shop, llm):
+    conversation = customer_says(shop, "Oi! Quero marcar um banho pro Thor amanhã")
+    Pet.objects.create(customer=conversation.customer, name="Thor", species="dog", size="M")
+    pet = conversation.customer.pets.get()
+    bath = Service.objects.get(category=Service.Category.BATH).pk
+    llm.script_tool_calls([("find_free_slots", {"service_id": bath, "day_from": "2030-03-05", "pet_id": pet.pk})])
+    llm.script(lambda request: f"Tenho estes horários: {request['messages'][-1]['content'][:40]}")
+    assert reply_turn(conversation) == "replied"
+    offers = conversation.messages.filter(sender_kind="bot").get().data["offers"]
+    assert offers  # the slots shown are remembered with the message
+
+    conversation = customer_says(shop, "O primeiro, pode ser!", at=NOW + timedelta(minutes=2))
+    llm.script_tool_calls([("book_offer", {"offer_id": offers[0], "pet_id": pet.pk})])
+    llm.script_reply("Agendado! Banho do Thor amanhã. Até lá!")
+    assert reply_turn(conversation, at=NOW + timedelta(minutes=2)) == "replied"
+
+    booking = Booking.objects.get()
+    assert (booking.pet, booking.source) == (pet, "ai")
+    assert bot_texts(conversation)[-1] == "Agendado! Banho do Thor amanhã. Até lá!"
+    turn = AIInteraction.objects.order_by("-id").first()
+    assert turn.tool_calls[0]["name"] == "book_offer"
+    assert turn.prompt_tokens > 0
+    assert turn.cost_usd > 0
+
+
+def test_a_slot_the_customer_never_saw_is_refused(shop, llm):
+    conversation = customer_says(shop, "Marca às 10h amanhã")
+    Pet.objects.create(customer=conversation.customer, name="Thor", species="dog", size="M")
+    llm.script_tool_calls([("book_offer", {"offer_id": "invented-offer"})])
+    llm.script(lambda request: "Desculpe: " + request["messages"][-1]["content"])
+
+    assert reply_turn(conversation) == "replied"
+    assert not Booking.objects.exists()
+    assert "not shown to the customer" in llm.last_messages()[-1]["content"]
+
+
+def test_while_a_person_owns_the_conversation_the_bot_stays_silent(shop, llm):
+    conversation = customer_says(shop, "Oi")
+    Conversation.objects.filter(pk=conversation.pk).update(owner=Conversation.Owner.HUMAN)
+
+    assert reply_turn(conversation) == "a person owns it"
+    assert bot_texts(conversation) == []
+    assert llm.chat_requests == []
+
+
+def test_three_quick_messages_get_one_answer(shop, llm):
+    for second, text in enumerate(["Oi", "tudo bem?", "quanto custa o banho?"]):
+        conversation = customer_says(shop, text, at=NOW + timedelta(seconds=second))
+    llm.script_reply("Oi Rita! O banho custa a partir de R$ 50.")
+
+    assert reply_turn(conversation, at=NOW + timedelta(seconds=2)) == "replied"
+    assert reply_turn(conversation, at=NOW + timedelta(seconds=2)) in {"nothing due", "already answered"}
+    assert len(llm.chat_requests) == 1
+    assert bot_texts(conversation) == ["Oi Rita! O banho custa a partir de R$ 50."]
+
+
+def test_the_llm_failing_falls_back_to_the_offline_attendant_and_the_customer_is_answered(shop, llm):
+    conversation = customer_says(shop, "quero falar com um atendente")
+    llm.fail_next(status=500, path="/v1/chat/completions")
+
+    assert reply_turn(conversation) == "handed_over"
+
+    turn = AIInteraction.objects.get()
+    assert (turn.agent, turn.error[:20]) == ("offline", "InternalServerError:")
+    conversation.refresh_from_db()
+    assert conversation.owner == Conversation.Owner.HUMAN
+    assert bot_texts(conversation)  # told a person will answer
+
+
+def test_without_a_key_the_offline_attendant_lists_prices(shop):
+    conversation = customer_says(shop, "quanto custa o banho de um cachorro porte G?")
+
+    assert reply_turn(conversation) == "replied"
+    assert "R$" in bot_texts(conversation)[0]
+    assert AIInteraction.objects.get().agent == "offline"
+
+
+def test_the_spend_cap_sends_turns_to_the_offline_attendant(shop, llm):
+    AgentSettings.objects.create(monthly_cap_usd=0)
+    conversation = customer_says(shop, "oi")
+
+    reply_turn(conversation)
+
+    assert llm.chat_requests == []
+    assert AIInteraction.objects.get().error == "monthly LLM spend cap reached"
+
+
+def test_a_message_is_answered_once_however_often_the_turn_runs(shop, llm):
+    conversation = customer_says(shop, "oi")
+    llm.script_reply("Olá!")
+
+    outcomes = [reply_turn(conversation) for _ in range(3)]
+
+    assert outcomes[0] == "replied"
+    assert Message.objects.filter(sender_kind="bot").count() == 1
