@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from analytics.services import ai_call_record
+from oxy.schemas import on_commit_in_this_schema
 from whatsapp.models import Conversation, Message
 from whatsapp.services.outbound import message_outbound_create
 
@@ -32,7 +33,7 @@ def reply_schedule(*, conversation: Conversation, message: Message) -> None:
     from .tasks import conversation_reply_task
 
     delay = settings.OXY_REPLY_DEBOUNCE_S
-    transaction.on_commit(lambda: conversation_reply_task.apply_async((conversation.pk,), countdown=delay))
+    on_commit_in_this_schema(lambda: conversation_reply_task.apply_async((conversation.pk,), countdown=delay))
 
 
 def conversation_reply(*, conversation_id: int, now=None) -> str:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop
 
 from bookings.availability import shop_timezone
 from bookings.models import Booking
+from oxy.schemas import on_commit_in_this_schema
 
 from .models import ConversationRecord, ExportJob
 from .selectors import conversation_records
@@ -187,7 +188,7 @@ def _text(value: str) -> str:
 def export_job_create(*, kind: str, start: date, end: date, requested_by: str) -> ExportJob:
     """Queue a background export; the file is built after the transaction commits."""
     job = ExportJob.objects.create(kind=kind, start=start, end=end, requested_by=requested_by)
-    transaction.on_commit(lambda: _build_enqueue(job.pk))
+    on_commit_in_this_schema(lambda: _build_enqueue(job.pk))
     return job
 
 

@@ -11,6 +11,7 @@ from django_tenants.utils import tenant_context
 from agents.models import AgentSettings, AIInteraction
 from agents.services import conversation_reply
 from bookings.models import Booking, Pet, Service
+from tests.conftest import wait_until
 from tests.fakes import FakeOpenAI
 from whatsapp.inbox.models import InboundEvent
 from whatsapp.models import Channel, Conversation, Message
@@ -156,3 +157,43 @@ def test_a_message_is_answered_once_however_often_the_turn_runs(shop, llm):
 
     assert outcomes[0] == "replied"
     assert Message.objects.filter(sender_kind="bot").count() == 1
+
+
+def test_a_customer_is_answered_by_the_real_worker_end_to_end(committed_alpha, celery_worker, settings):
+    """As in production: the inbox processes the message in the public
+    schema's transaction, and the reply task must still run in the shop's."""
+    settings.OXY_REPLY_DEBOUNCE_S = 0.2
+    with tenant_context(committed_alpha):
+        channel, route = channel_create(name="E2E", provider="sandbox")
+        Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
+        channel.refresh_from_db()
+        simulator_message_send(channel=channel, phone="+5511955550099", text="oi, qual o preço do banho?")
+    try:
+        for event_id in InboundEvent.objects.filter(route=route, status="pending").values_list("pk", flat=True):
+            inbound_event_process(event_id=event_id)
+
+        def answered() -> bool:
+            with tenant_context(committed_alpha):
+                return Message.objects.filter(channel=channel, sender_kind="bot").exists()
+
+        assert wait_until(answered, timeout=20)
+        with tenant_context(committed_alpha):
+            assert "R$" in Message.objects.get(channel=channel, sender_kind="bot").text
+    finally:
+        InboundEvent.objects.filter(route=route).delete()
+        with tenant_context(committed_alpha):
+            conversation = Conversation.objects.filter(channel=channel).first()
+            if conversation:
+                customer = conversation.customer
+                AIInteraction.objects.filter(conversation=conversation).delete()
+                Message.objects.filter(channel=channel).delete()
+                conversation.delete()
+                customer.delete()
+            channel.state_changes.all().delete()
+            channel.delete()
+            from analytics.models import AnalyticsEvent, ConversationRecord, DailyMetric
+
+            ConversationRecord.objects.all().delete()
+            AnalyticsEvent.objects.all().delete()
+            DailyMetric.objects.all().delete()
+        route.delete()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from oxy.realtime import dashboard_event_send
+from oxy.schemas import on_commit_in_this_schema
 
 from ..inbox.models import ChannelRoute, Provider
 from ..lifecycle import can_move, reconnect_delay
@@ -113,7 +114,7 @@ def channel_state_set(
         from ..tasks import channel_reconnect_task
 
         countdown = (channel.next_reconnect_at - now).total_seconds()
-        transaction.on_commit(lambda: channel_reconnect_task.apply_async((channel.pk,), countdown=countdown))
+        on_commit_in_this_schema(lambda: channel_reconnect_task.apply_async((channel.pk,), countdown=countdown))
     return channel
 
 
@@ -128,7 +129,7 @@ def _announce(channel: Channel) -> None:
     else:
         events = [(EVENT_FOR_STATE[channel.state], data)] if channel.state in EVENT_FOR_STATE else []
     for event, payload in events:
-        transaction.on_commit(lambda e=event, p=payload: _send_quietly(e, p))
+        on_commit_in_this_schema(lambda e=event, p=payload: _send_quietly(e, p))
 
 
 def _send_quietly(event: str, data: dict) -> None:

@@ -15,6 +15,7 @@ from django_tenants.utils import tenant_context
 
 from analytics.services import message_fact_record
 from oxy.realtime import dashboard_event_send
+from oxy.schemas import on_commit_in_this_schema
 
 from ..identity import customer_for_sender
 from ..inbox.models import InboundEvent
@@ -155,8 +156,8 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
     if message.media_id:
         from ..tasks import media_download_task
 
-        transaction.on_commit(lambda: media_download_task.delay(recorded.pk))
-    transaction.on_commit(lambda: _announce_message(recorded, conversation))
+        on_commit_in_this_schema(lambda: media_download_task.delay(recorded.pk))
+    on_commit_in_this_schema(lambda: _announce_message(recorded, conversation))
     if not message.from_me and message.kind not in {"reaction"}:
         reply_needed(conversation=conversation, message=recorded)
     return "recorded"
@@ -187,7 +188,7 @@ def message_status_apply(*, channel: Channel, update: StatusUpdate) -> str:
     ).update(status=update.status, status_rank=rank, error=update.error[:300])
     if changed:
         message = Message.objects.filter(channel=channel, provider_message_id=update.provider_message_id).first()
-        transaction.on_commit(lambda: _announce_status(message))
+        on_commit_in_this_schema(lambda: _announce_status(message))
     return "status" if changed else "stale status"
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.services import message_fact_record
+from oxy.schemas import on_commit_in_this_schema
 
 from ..models import Channel, Conversation, Message
 from ..providers import provider_for
@@ -50,7 +51,7 @@ def message_outbound_create(
     )  # fmt: skip
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     message_fact_record(message=message)
-    transaction.on_commit(lambda: _send_enqueue(message.pk))
+    on_commit_in_this_schema(lambda: _send_enqueue(message.pk))
     return message
 
 
