@@ -1,4 +1,5 @@
 """What the attendant can do, as typed tools with JSON-schema arguments.
+What they say is for the model (in English); it speaks to the customer.
 
 Every tool runs for one shop (the schema the turn runs in) and one customer
 (the conversation's): ids from the model are looked up among this
@@ -14,7 +15,6 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.postgres.search import SearchQuery
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from analytics.services import conversation_handover_record
 from bookings.availability import find_slots, shop_timezone
@@ -77,14 +77,14 @@ def _own_pet(ctx: TurnContext, pet_id: int | None) -> Pet | None:
         return None
     pet = Pet.objects.filter(pk=pet_id, customer=ctx.customer).first()
     if pet is None:
-        raise ToolError(_("No pet with that id for this customer."))
+        raise ToolError("No pet with that id for this customer.")
     return pet
 
 
 def _own_booking(ctx: TurnContext, booking_id: int) -> Booking:
     booking = Booking.objects.filter(pk=booking_id, customer=ctx.customer).select_related("service", "pet").first()
     if booking is None:
-        raise ToolError(_("No booking with that id for this customer."))
+        raise ToolError("No booking with that id for this customer.")
     return booking
 
 
@@ -107,7 +107,7 @@ def list_services(ctx: TurnContext, size: str | None = None, pet_id: int | None 
 
 def register_pet(ctx: TurnContext, name: str, species: str, size: str, breed: str = "") -> dict:
     if species not in Species.values or size not in PetSize.values:
-        raise ToolError(_("Species or size not understood."))
+        raise ToolError("Species or size not understood.")
     pet = pet_register(customer=ctx.customer, name=name.strip()[:80], species=species, size=size,
                        breed=breed.strip()[:80], actor=AI)  # fmt: skip
     return {"pet_id": pet.pk, "name": pet.name}
@@ -117,15 +117,15 @@ def find_free_slots(ctx: TurnContext, service_id: int, day_from: str, day_to: st
                     pet_id: int | None = None, size: str | None = None) -> dict:  # fmt: skip
     service = Service.objects.filter(pk=service_id, active=True).first()
     if service is None:
-        raise ToolError(_("No such service."))
+        raise ToolError("No such service.")
     pet = _own_pet(ctx, pet_id)
     if pet is None and size is None:
-        raise ToolError(_("Ask which pet (or its size) first."))
+        raise ToolError("Ask which pet (or its size) first.")
     try:
         start = date.fromisoformat(day_from)
         end = date.fromisoformat(day_to) if day_to else start
     except ValueError as exc:
-        raise ToolError(_("Days must be YYYY-MM-DD.")) from exc
+        raise ToolError("Days must be YYYY-MM-DD.") from exc
     end = min(end, start + timedelta(days=13))
     slots = find_slots(service=service, start=start, end=end, pet=pet, size=None if pet else size, now=ctx.now)
     # Spread over the window: the first free times of each day, not only the first day.
@@ -137,12 +137,12 @@ def find_free_slots(ctx: TurnContext, service_id: int, day_from: str, day_to: st
             per_day[day] = per_day.get(day, 0) + 1
     ctx.new_offers += [slot.offer_id for slot in chosen]
     return {"slots": [{"offer_id": s.offer_id, "when": _local(s.start), "price": str(s.price)} for s in chosen],
-            "note": _("Show these to the customer; book only the one they accept.")}  # fmt: skip
+            "note": "Show these to the customer; book only the one they accept."}  # fmt: skip
 
 
 def book_offer(ctx: TurnContext, offer_id: str, pet_id: int | None = None) -> dict:
     if offer_id not in ctx.offers_shown:
-        raise ToolError(_("This slot was not shown to the customer yet: show it and wait for their yes."))
+        raise ToolError("This slot was not shown to the customer yet: show it and wait for their yes.")
     booking = booking_create_from_offer(offer_id=offer_id, customer=ctx.customer, pet=_own_pet(ctx, pet_id),
                                         actor=AI, now=ctx.now)  # fmt: skip
     ctx.booked.append(booking.pk)
@@ -158,13 +158,13 @@ def my_bookings(ctx: TurnContext) -> dict:
 
 def reschedule_booking(ctx: TurnContext, booking_id: int, offer_id: str) -> dict:
     if offer_id not in ctx.offers_shown:
-        raise ToolError(_("This slot was not shown to the customer yet: show it and wait for their yes."))
+        raise ToolError("This slot was not shown to the customer yet: show it and wait for their yes.")
     booking = booking_reschedule(booking=_own_booking(ctx, booking_id), offer_id=offer_id, actor=AI, now=ctx.now)
     return {"booking_id": booking.pk, "when": _local(booking.start)}
 
 
 def cancel_booking(ctx: TurnContext, booking_id: int, reason: str = "") -> dict:
-    booking = booking_cancel(booking=_own_booking(ctx, booking_id), reason=reason or _("asked by the customer"),
+    booking = booking_cancel(booking=_own_booking(ctx, booking_id), reason=reason or "asked by the customer",
                              actor=AI, now=ctx.now)  # fmt: skip
     return {"booking_id": booking.pk, "status": booking.status}
 
@@ -186,7 +186,7 @@ def hand_over(ctx: TurnContext, reason: str) -> dict:
     )
     conversation_handover_record(conversation_id=ctx.conversation.pk, at=ctx.now)
     ctx.handed_over = reason or "asked"
-    return {"handed_over": True, "note": _("Tell the customer a person will answer shortly.")}
+    return {"handed_over": True, "note": "Tell the customer a person will answer shortly."}
 
 
 TOOLS = [
