@@ -197,3 +197,20 @@ def test_a_customer_is_answered_by_the_real_worker_end_to_end(committed_alpha, c
             AnalyticsEvent.objects.all().delete()
             DailyMetric.objects.all().delete()
         route.delete()
+
+
+def test_the_shop_admin_shows_the_ai_turns_and_never_the_key(alpha, alpha_client, shop):
+    from tests.conftest import ALPHA, login
+
+    AgentSettings.objects.create(api_key="sk-very-secret", model="gpt-4o-mini")
+    conversation = customer_says(shop, "oi")
+    reply_turn(conversation)
+    login(alpha_client, alpha, email=ALPHA.owner_email, password=ALPHA.owner_password)
+
+    turns = alpha_client.get("/admin/agents/aiinteraction/")
+    settings_page = alpha_client.get(f"/admin/agents/agentsettings/{AgentSettings.objects.get().pk}/change/")
+
+    assert turns.status_code == 200
+    assert "atendente offline" in turns.content.decode()
+    assert settings_page.status_code == 200
+    assert "sk-very-secret" not in settings_page.content.decode()
