@@ -22,7 +22,12 @@ from tenants.models import Organization
 from tenants.platform import platform_init
 from tenants.services import organization_provision
 
-pytest_plugins = ["tests.fixtures.celery", "tests.fixtures.bookings", "tests.fixtures.whatsapp"]
+pytest_plugins = [
+    "tests.fixtures.celery",
+    "tests.fixtures.bookings",
+    "tests.fixtures.whatsapp",
+    "tests.fixtures.shop_days",
+]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Celery worker and downloaded. Managers and owners only, one shop only."""
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,19 +20,14 @@ from django_tenants.utils import tenant_context
 
 from analytics.exports import BOOKING_COLUMNS, CONVERSATION_COLUMNS, ERROR_STORAGE, export_job_create
 from analytics.models import AnalyticsEvent, ConversationRecord, DailyMetric, ExportJob
-from analytics.services import conversation_handover_record
 from analytics.tasks import export_build_task
 from bookings.models import Booking, Customer, Pet, Resource, Service
-from bookings.services import booking_cancel, booking_create, customer_get_or_create, pet_register
+from bookings.services import booking_cancel, customer_get_or_create, pet_register
 from tenants.shop.models import AuditEntry
 from tenants.shop.services import Actor, api_key_create
 from tests.conftest import ALPHA, BETA, login, wait_until
-from whatsapp.inbox.models import InboundEvent
+from tests.fixtures.shop_days import ShopDays, sao_paulo
 from whatsapp.models import Channel, Conversation
-from whatsapp.services.channels import channel_create
-from whatsapp.services.inbound import inbound_event_process
-from whatsapp.services.outbound import message_outbound_create
-from whatsapp.simulator import simulator_message_send
 
 STREAM = "/api/v1/analytics/export/{}.csv"
 JOBS = "/api/v1/analytics/exports/"
@@ -43,11 +38,6 @@ SUNDAY, MONDAY, TUESDAY, WEDNESDAY = date(2030, 3, 3), date(2030, 3, 4), date(20
 FORMULA_NAME = '=HYPERLINK("http://evil.test","Bia")'
 
 
-def sao_paulo(day: date, clock: str) -> datetime:
-    """A São Paulo wall time (UTC-3, no daylight saving in 2030), in UTC."""
-    return datetime.combine(day, time.fromisoformat(clock), SAO_PAULO).astimezone(UTC)
-
-
 def csv_rows(content: bytes) -> list[list[str]]:
     assert content.startswith("\ufeff".encode())  # Excel reads the accents right
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline="")))
@@ -55,44 +45,6 @@ def csv_rows(content: bytes) -> list[list[str]]:
 
 def period(start: date, end: date) -> dict[str, str]:
     return {"from": start.isoformat(), "to": end.isoformat()}
-
-
-class Shop:
-    """Plays the shop's days through the real spine, at given times."""
-
-    def __init__(self, channel: Channel) -> None:
-        self.channel = channel
-
-    def customer_writes(self, at: datetime, phone: str, text: str = "Oi!", name: str = "") -> Conversation:
-        with time_machine.travel(at, tick=False):
-            simulator_message_send(channel=self.channel, phone=phone, text=text, name=name)
-            for event_id in InboundEvent.objects.filter(status="pending").values_list("pk", flat=True):
-                inbound_event_process(event_id=event_id)
-        return Conversation.objects.get(channel=self.channel, customer__phone=phone)
-
-    def answer(self, at: datetime, conversation: Conversation, sender_kind: str) -> None:
-        with time_machine.travel(at, tick=False):
-            message_outbound_create(conversation=conversation, text="Claro!", sender_kind=sender_kind)
-
-    def hand_over(self, at: datetime, conversation: Conversation) -> None:
-        with time_machine.travel(at, tick=False):
-            conversation_handover_record(conversation_id=conversation.pk)
-
-    def book(self, at: datetime, pet: Pet, start: datetime, actor: Actor = STAFF) -> Booking:
-        with time_machine.travel(at, tick=False):
-            return booking_create(
-                service=Service.objects.get(category=Service.Category.BATH), resource=Resource.objects.get(),
-                start=start, customer=pet.customer, pet=pet, actor=actor, now=at,
-            )  # fmt: skip
-
-
-@pytest.fixture
-def shop(alpha):
-    with tenant_context(alpha):
-        channel, _route = channel_create(name="Balcão", provider="sandbox")
-        Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
-        channel.refresh_from_db()
-        yield Shop(channel)
 
 
 @pytest.fixture
@@ -389,7 +341,7 @@ def committed_month(committed_alpha):
         pet = Pet.objects.create(customer=customer, name="Pingo", species="dog", size="M")
         channel = Channel.objects.create(name="Export", provider="sandbox", external_id="export-test-channel")
         conversation = Conversation.objects.create(customer=customer, channel=channel, address="5511911119999")
-        shop = Shop(channel)
+        shop = ShopDays(channel)
         bookings = [
             shop.book(sao_paulo(first, "10:00"), pet, start=sao_paulo(date(2031, 2, 5), "10:00")),
             shop.book(sao_paulo(last, "23:59"), pet, start=sao_paulo(date(2031, 3, 5), "10:00"), actor=AI),

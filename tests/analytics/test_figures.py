@@ -3,9 +3,8 @@ known: hand-overs, a person answering alone, a conversation after a day of
 silence, a message at 23:30 (a São Paulo day, not a UTC one), bookings from
 conversations and their fate."""
 
-from datetime import UTC, date, datetime, time
+from datetime import date
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -14,64 +13,21 @@ from django_tenants.utils import tenant_context
 from analytics.models import AnalyticsEvent, ConversationRecord, DailyMetric
 from analytics.selectors import daily_series, shop_summary
 from analytics.services import ai_call_record, conversation_handover_record
-from bookings.models import Customer, Pet, Resource, Service
-from bookings.services import booking_cancel, booking_complete, booking_create, booking_mark_no_show
+from bookings.models import Customer, Pet
+from bookings.services import booking_cancel, booking_complete, booking_mark_no_show
 from tenants.shop.services import Actor
 from tests.conftest import ALPHA, login
-from whatsapp.inbox.models import InboundEvent
+from tests.fixtures.shop_days import ShopDays, sao_paulo
 from whatsapp.models import Channel, Conversation
 from whatsapp.services.channels import channel_create
-from whatsapp.services.inbound import inbound_event_process
-from whatsapp.services.outbound import message_outbound_create
-from whatsapp.simulator import simulator_message_send
 
 STAFF = Actor("staff", "ana@alpha.test")
 AI = Actor("ai", "attendant")
 MONDAY, TUESDAY, WEDNESDAY = date(2030, 3, 4), date(2030, 3, 5), date(2030, 3, 6)
 
 
-def sao_paulo(day: date, clock: str) -> datetime:
-    """A São Paulo wall time (UTC-3, no daylight saving in 2030), in UTC."""
-    local = datetime.combine(day, time.fromisoformat(clock), ZoneInfo("America/Sao_Paulo"))
-    return local.astimezone(UTC)
-
-
-class Shop:
-    """Plays a day at the shop through the real spine, at given times."""
-
-    def __init__(self, channel: Channel) -> None:
-        self.channel = channel
-
-    def customer_writes(self, at: datetime, phone: str, text: str = "Oi!", name: str = "") -> Conversation:
-        with time_machine.travel(at, tick=False):
-            simulator_message_send(channel=self.channel, phone=phone, text=text, name=name)
-            for event_id in InboundEvent.objects.filter(status="pending").values_list("pk", flat=True):
-                inbound_event_process(event_id=event_id)
-        return Conversation.objects.get(channel=self.channel, customer__phone=phone)
-
-    def answer(self, at: datetime, conversation: Conversation, sender_kind: str) -> None:
-        with time_machine.travel(at, tick=False):
-            message_outbound_create(conversation=conversation, text="Claro!", sender_kind=sender_kind)
-
-    def hand_over(self, at: datetime, conversation: Conversation) -> None:
-        with time_machine.travel(at, tick=False):
-            conversation_handover_record(conversation_id=conversation.pk)
-
-    def book(self, at: datetime, customer: Customer, start: datetime, actor: Actor = STAFF):
-        service = Service.objects.get(category=Service.Category.BATH)
-        pet = Pet.objects.create(customer=customer, name="Thor", species="dog", size="M")
-        with time_machine.travel(at, tick=False):
-            return booking_create(service=service, resource=Resource.objects.get(), start=start, customer=customer,
-                                  pet=pet, actor=actor, now=at)  # fmt: skip
-
-
-@pytest.fixture
-def shop(alpha):
-    with tenant_context(alpha):
-        channel, _route = channel_create(name="Balcão", provider="sandbox")
-        Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
-        channel.refresh_from_db()
-        yield Shop(channel)
+def pet_of(customer: Customer) -> Pet:
+    return Pet.objects.get_or_create(customer=customer, name="Thor", defaults={"species": "dog", "size": "M"})[0]
 
 
 @pytest.fixture
@@ -86,7 +42,7 @@ def history(shop):
     shop.customer_writes(sao_paulo(MONDAY, "09:05"), "+5511911110001", "Quero falar com alguém")
     shop.hand_over(sao_paulo(MONDAY, "09:06"), ana)
     shop.answer(sao_paulo(MONDAY, "09:10"), ana, "staff")
-    booking = shop.book(sao_paulo(MONDAY, "09:12"), ana.customer, start=sao_paulo(WEDNESDAY, "10:00"))
+    booking = shop.book(sao_paulo(MONDAY, "09:12"), pet_of(ana.customer), start=sao_paulo(WEDNESDAY, "10:00"))
 
     bia = shop.customer_writes(sao_paulo(MONDAY, "23:30"), "+5511911110002", name="Bia")
     shop.answer(sao_paulo(MONDAY, "23:31"), bia, "staff")
@@ -136,8 +92,8 @@ def test_bookings_revenue_cancellations_and_no_shows(history, shop):
     ana = booking.customer
     with time_machine.travel(sao_paulo(WEDNESDAY, "11:30"), tick=False):
         booking_complete(booking=booking, actor=STAFF, now=sao_paulo(WEDNESDAY, "11:30"))
-    second = shop.book(sao_paulo(TUESDAY, "08:00"), ana, start=sao_paulo(WEDNESDAY, "14:00"), actor=AI)
-    third = shop.book(sao_paulo(TUESDAY, "08:05"), ana, start=sao_paulo(WEDNESDAY, "16:00"), actor=AI)
+    second = shop.book(sao_paulo(TUESDAY, "08:00"), pet_of(ana), start=sao_paulo(WEDNESDAY, "14:00"), actor=AI)
+    third = shop.book(sao_paulo(TUESDAY, "08:05"), pet_of(ana), start=sao_paulo(WEDNESDAY, "16:00"), actor=AI)
     with time_machine.travel(sao_paulo(WEDNESDAY, "17:00"), tick=False):
         booking_mark_no_show(booking=second, actor=STAFF, now=sao_paulo(WEDNESDAY, "17:00"))
         booking_cancel(booking=third, reason="viagem", actor=STAFF, now=sao_paulo(WEDNESDAY, "17:00"))
@@ -178,7 +134,7 @@ def test_ai_cost_per_conversation_and_per_ai_booking(history, shop):
         ai_call_record(call_id="call-1", tokens=1200, cost=Decimal("0.30"))
         ai_call_record(call_id="call-1", tokens=1200, cost=Decimal("0.30"))  # the same call, recorded twice
         ai_call_record(call_id="call-2", tokens=800, cost=Decimal("0.10"))
-    shop.book(sao_paulo(MONDAY, "10:00"), history.customer, start=sao_paulo(WEDNESDAY, "15:00"), actor=AI)
+    shop.book(sao_paulo(MONDAY, "10:00"), pet_of(history.customer), start=sao_paulo(WEDNESDAY, "15:00"), actor=AI)
 
     ai = shop_summary(start=MONDAY, end=MONDAY)["ai"]
 
@@ -212,8 +168,8 @@ def test_facts_are_recorded_outside_a_surrounding_transaction_too(committed_alph
         Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
         channel.refresh_from_db()
         try:
-            conversation = Shop(channel).customer_writes(sao_paulo(MONDAY, "10:00"), "+5511911110009", name="Duda")
-            Shop(channel).answer(sao_paulo(MONDAY, "10:00:05"), conversation, "bot")
+            conversation = ShopDays(channel).customer_writes(sao_paulo(MONDAY, "10:00"), "+5511911110009", name="Duda")
+            ShopDays(channel).answer(sao_paulo(MONDAY, "10:00:05"), conversation, "bot")
             conversation_handover_record(conversation_id=conversation.pk, at=sao_paulo(MONDAY, "10:01"))
 
             record = ConversationRecord.objects.get(conversation=conversation)
