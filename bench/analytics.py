@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import signal
-import statistics
 import sys
 import time
 import uuid
@@ -41,17 +40,16 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import DatabaseError, connection  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 from analytics.models import AnalyticsEvent, ConversationRecord, DailyMetric  # noqa: E402
 from analytics.selectors import WEEKDAYS, shop_summary  # noqa: E402
 from analytics.services import rollups_rebuild  # noqa: E402
+from bench.shop import bench_shop, median_ms  # noqa: E402
 from bookings.availability import shop_timezone  # noqa: E402
 from bookings.models import Booking, Customer, Resource, Service  # noqa: E402
-from tenants.platform import platform_init  # noqa: E402
-from tenants.services import organization_provision  # noqa: E402
 from whatsapp.models import Channel, Message  # noqa: E402
 
 MESSAGES, CUSTOMERS, DAYS, PERIOD_DAYS = 1_000_000, 20_000, 365, 30
@@ -556,82 +554,50 @@ def mismatches(summary: dict, raw: dict) -> list[str]:
     ]
 
 
-def median_ms(function, runs: int) -> float:
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
-def shop_drop(organization) -> None:
-    for attempt in range(2):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP SCHEMA IF EXISTS "{organization.schema_name}" CASCADE')
-            break
-        except DatabaseError:
-            if attempt:
-                raise
-            connection.close()  # interrupted mid-query: start on a fresh connection
-    organization.domains.all().delete()
-    organization.delete()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # killed: still drop the bench shop
     begun = time.perf_counter()
-    platform_init()
-    slug = f"bench-analytics-{uuid.uuid4().hex[:6]}"
-    shop = organization_provision(
-        name="Bench", slug=slug, owner_email=f"owner@{slug}.test", owner_phone="+5511987654321",
-        created_by_name="bench", created_by_email="bench@oxy.dev",
-    )  # fmt: skip
-    try:
-        with tenant_context(shop.organization):
-            tz = shop_timezone()
-            now = timezone.now()
-            last_day = now.astimezone(tz).date() - timedelta(days=1)
-            first_day = last_day - timedelta(days=DAYS - 1)
-            period_start = last_day - timedelta(days=PERIOD_DAYS - 1)
+    with bench_shop("analytics") as organization, tenant_context(organization):
+        tz = shop_timezone()
+        now = timezone.now()
+        last_day = now.astimezone(tz).date() - timedelta(days=1)
+        first_day = last_day - timedelta(days=DAYS - 1)
+        period_start = last_day - timedelta(days=PERIOD_DAYS - 1)
 
-            populate(first_day=first_day, tz=tz, now=now)
-            built_s = time.perf_counter() - begun
+        populate(first_day=first_day, tz=tz, now=now)
+        built_s = time.perf_counter() - begun
 
-            days = AnalyticsEvent.objects.order_by("day").values_list("day", flat=True)
-            started = time.perf_counter()
-            folded = 0
-            # Closed at once if interrupted: its transaction must not stay open.
-            with closing(rollups_rebuild(start=days.first(), end=days.last())) as rebuild:
-                for done in rebuild:
-                    folded = done
-            rebuild_s = time.perf_counter() - started
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE analytics_dailymetric")
+        days = AnalyticsEvent.objects.order_by("day").values_list("day", flat=True)
+        started = time.perf_counter()
+        folded = 0
+        # Closed at once if interrupted: its transaction must not stay open.
+        with closing(rollups_rebuild(start=days.first(), end=days.last())) as rebuild:
+            for done in rebuild:
+                folded = done
+        rebuild_s = time.perf_counter() - started
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE analytics_dailymetric")
 
-            def rollups() -> dict:
-                return shop_summary(start=period_start, end=last_day, inactive_days=INACTIVE_DAYS, now=now)
+        def rollups() -> dict:
+            return shop_summary(start=period_start, end=last_day, inactive_days=INACTIVE_DAYS, now=now)
 
-            def raw() -> dict:
-                return raw_summary(start=period_start, end=last_day, now=now)
+        def raw() -> dict:
+            return raw_summary(start=period_start, end=last_day, now=now)
 
-            summary, direct = rollups(), raw()  # warm up, and the figures must agree
-            differences = mismatches(summary, direct)
-            rollup_ms, raw_ms = median_ms(rollups, args.runs), median_ms(raw, args.runs)
-            counts = {
-                "messages": Message.objects.count(),
-                "events": folded,
-                "bookings": Booking.objects.count(),
-                "conversations": ConversationRecord.objects.count(),
-                "customers": Customer.objects.count(),
-                "rollup_rows_in_period": DailyMetric.objects.filter(day__range=(period_start, last_day)).count(),
-            }
-    finally:
-        shop_drop(shop.organization)
+        summary, direct = rollups(), raw()  # warm up, and the figures must agree
+        differences = mismatches(summary, direct)
+        rollup_ms, raw_ms = median_ms(rollups, args.runs), median_ms(raw, args.runs)
+        counts = {
+            "messages": Message.objects.count(),
+            "events": folded,
+            "bookings": Booking.objects.count(),
+            "conversations": ConversationRecord.objects.count(),
+            "customers": Customer.objects.count(),
+            "rollup_rows_in_period": DailyMetric.objects.filter(day__range=(period_start, last_day)).count(),
+        }
 
     for difference in differences:
         print(difference, file=sys.stderr)

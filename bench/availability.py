@@ -12,10 +12,7 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
-import time
-import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -31,10 +28,9 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
+from bench.shop import bench_shop, median_ms  # noqa: E402
 from bookings.availability import find_slots, shop_timezone  # noqa: E402
 from bookings.models import Booking, Customer, Resource, Service  # noqa: E402
-from tenants.platform import platform_init  # noqa: E402
-from tenants.services import organization_provision  # noqa: E402
 
 RESOURCES, BOOKINGS, DAYS, SEARCH_DAYS = 10, 2_000, 30, 14
 
@@ -81,49 +77,28 @@ def populate(service: Service) -> None:
         cursor.execute("ANALYZE bookings_booking")  # as autovacuum would have by now
 
 
-def median_ms(function, runs: int) -> float:
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    platform_init()
-    slug = f"bench-availability-{uuid.uuid4().hex[:6]}"
-    shop = organization_provision(
-        name="Bench", slug=slug, owner_email=f"owner@{slug}.test", owner_phone="+5511987654321",
-        created_by_name="bench", created_by_email="bench@oxy.dev",
-    )  # fmt: skip
-    try:
-        with tenant_context(shop.organization):
-            service = Service.objects.get(category="bath")
-            populate(service)
-            tz = shop_timezone()
-            first_day = timezone.now().astimezone(tz).date() + timedelta(days=1)
-            last_day = first_day + timedelta(days=SEARCH_DAYS - 1)
-            window_start = datetime.combine(first_day, datetime.min.time(), tzinfo=tz)
-            window_end = window_start + timedelta(days=SEARCH_DAYS)
+    with bench_shop("availability") as organization, tenant_context(organization):
+        service = Service.objects.get(category="bath")
+        populate(service)
+        tz = shop_timezone()
+        first_day = timezone.now().astimezone(tz).date() + timedelta(days=1)
+        last_day = first_day + timedelta(days=SEARCH_DAYS - 1)
+        window_start = datetime.combine(first_day, datetime.min.time(), tzinfo=tz)
+        window_end = window_start + timedelta(days=SEARCH_DAYS)
 
-            def search() -> list:
-                return find_slots(service=service, size="P", start=first_day, end=last_day)
+        def search() -> list:
+            return find_slots(service=service, size="P", start=first_day, end=last_day)
 
-            def fetch() -> list:
-                return list(Booking.objects.filter(start__lt=window_end, occupied_until__gt=window_start))
+        def fetch() -> list:
+            return list(Booking.objects.filter(start__lt=window_end, occupied_until__gt=window_start))
 
-            search(), fetch()  # warm up
-            slots, fetched = len(search()), len(fetch())
-            search_ms, fetch_ms = median_ms(search, args.runs), median_ms(fetch, args.runs)
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA IF EXISTS "{shop.organization.schema_name}" CASCADE')
-        shop.organization.domains.all().delete()
-        shop.organization.delete()
+        search(), fetch()  # warm up
+        slots, fetched = len(search()), len(fetch())
+        search_ms, fetch_ms = median_ms(search, args.runs), median_ms(fetch, args.runs)
 
     print(
         json.dumps(

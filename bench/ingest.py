@@ -37,11 +37,9 @@ django.setup()
 
 import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
-from tenants.platform import platform_init  # noqa: E402
-from tenants.services import organization_provision  # noqa: E402
+from bench.shop import bench_shop  # noqa: E402
 from whatsapp.inbox.models import ChannelRoute, InboundEvent  # noqa: E402
 from whatsapp.models import Channel  # noqa: E402
 
@@ -65,69 +63,60 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
 
-    platform_init()
-    slug = f"bench-ingest-{uuid.uuid4().hex[:6]}"
-    shop = organization_provision(
-        name="Bench", slug=slug, owner_email=f"owner@{slug}.test", owner_phone="+5511987654321",
-        created_by_name="bench", created_by_email="bench@oxy.dev",
-    )  # fmt: skip
-    body = json.loads(FIXTURE.read_text())
-    instance, header_secret = f"bench-{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(24)
-    body["instance"], body["apikey"] = instance, body["apikey"]
-    body["data"]["key"]["id"] = "BENCH{n}"
-    with tenant_context(shop.organization):
-        channel = Channel.objects.create(name="bench", provider="evolution", external_id=instance,
-                                         credentials=body["apikey"], state="connected")  # fmt: skip
-    route = ChannelRoute.objects.create(
-        provider="evolution", external_id=instance, organization=shop.organization, channel_id=channel.pk,
-        token=secrets.token_urlsafe(16), webhook_secret=header_secret, provider_token=body["apikey"],
-    )  # fmt: skip
-    body_file = Path(tempfile.mkstemp(suffix=".json")[1])
-    body_file.write_text(json.dumps(body))
+    with bench_shop("ingest") as organization:
+        body = json.loads(FIXTURE.read_text())
+        instance, header_secret = f"bench-{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(24)
+        body["instance"] = instance
+        body["data"]["key"]["id"] = "BENCH{n}"
+        with tenant_context(organization):
+            channel = Channel.objects.create(name="bench", provider="evolution", external_id=instance,
+                                             credentials=body["apikey"], state="connected")  # fmt: skip
+        route = ChannelRoute.objects.create(
+            provider="evolution", external_id=instance, organization=organization, channel_id=channel.pk,
+            token=secrets.token_urlsafe(16), webhook_secret=header_secret, provider_token=body["apikey"],
+        )  # fmt: skip
+        body_file = Path(tempfile.mkstemp(suffix=".json")[1])
+        body_file.write_text(json.dumps(body))
 
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "oxy"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "RUN_MODE": "web", "PORT": str(port), "BIND": "127.0.0.1", "LOG_LEVEL": "WARNING"},
-    )  # fmt: skip
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        webhook = (
-            f"{base}/webhooks/evolution/{route.token}/",
-            "--method",
-            "POST",
-            "--body-file",
-            str(body_file),
-            "--header",
-            "Content-Type: application/json",
-            "--header",
-            f"X-Oxy-Webhook-Secret: {header_secret}",
-        )
-        timing = ("--seconds", str(args.seconds))
-        load(f"{base}/health", "--concurrency", "4", "--seconds", "1")  # warm up
-        empty = load(f"{base}/ping", "--concurrency", str(args.concurrency), *timing)
-        hook = load(*webhook, "--concurrency", str(args.concurrency), *timing)
-        at_500 = load(*webhook, "--rate", "500", *timing)
-        stored = InboundEvent.objects.filter(route=route).count()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        body_file.unlink()
-        InboundEvent.objects.filter(route=route).delete()
-        route.delete()
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP SCHEMA IF EXISTS "{shop.organization.schema_name}" CASCADE')
-        shop.organization.domains.all().delete()
-        shop.organization.delete()
-        client = redis.Redis.from_url(settings.REDIS_URL)
-        for key in client.scan_iter(f"{RUN_PREFIX}*"):
-            client.delete(key)
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "oxy"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "RUN_MODE": "web", "PORT": str(port), "BIND": "127.0.0.1", "LOG_LEVEL": "WARNING"},
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            webhook = (
+                f"{base}/webhooks/evolution/{route.token}/",
+                "--method",
+                "POST",
+                "--body-file",
+                str(body_file),
+                "--header",
+                "Content-Type: application/json",
+                "--header",
+                f"X-Oxy-Webhook-Secret: {header_secret}",
+            )
+            timing = ("--seconds", str(args.seconds))
+            load(f"{base}/health", "--concurrency", "4", "--seconds", "1")  # warm up
+            empty = load(f"{base}/ping", "--concurrency", str(args.concurrency), *timing)
+            hook = load(*webhook, "--concurrency", str(args.concurrency), *timing)
+            at_500 = load(*webhook, "--rate", "500", *timing)
+            stored = InboundEvent.objects.filter(route=route).count()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            body_file.unlink()
+            InboundEvent.objects.filter(route=route).delete()
+            route.delete()
+            client = redis.Redis.from_url(settings.REDIS_URL)
+            for key in client.scan_iter(f"{RUN_PREFIX}*"):
+                client.delete(key)
 
     print(json.dumps({
         "bench": "ingest",
