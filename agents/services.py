@@ -94,7 +94,7 @@ def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
             logger.warning("LLM unavailable for conversation %s: %s", ctx.conversation.pk, exc)
             reason = str(exc)
         ctx.new_offers.clear()
-        ctx.handed_over, ctx.booked = "", []
+        ctx.handed_over = ""
     return AIInteraction.Agent.OFFLINE, "", offline_turn(ctx=ctx), reason
 
 

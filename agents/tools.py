@@ -40,7 +40,6 @@ class TurnContext:
     offers_shown: set[str]  # offer ids earlier bot messages showed the customer
     new_offers: list[str] = field(default_factory=list)
     handed_over: str = ""  # the reason, once the turn handed over
-    booked: list[int] = field(default_factory=list)
 
 
 class ToolError(Exception):
@@ -145,7 +144,6 @@ def book_offer(ctx: TurnContext, offer_id: str, pet_id: int | None = None) -> di
         raise ToolError("This slot was not shown to the customer yet: show it and wait for their yes.")
     booking = booking_create_from_offer(offer_id=offer_id, customer=ctx.customer, pet=_own_pet(ctx, pet_id),
                                         actor=AI, now=ctx.now)  # fmt: skip
-    ctx.booked.append(booking.pk)
     return {"booking_id": booking.pk, "when": _local(booking.start), "service": booking.service.name,
             "price": str(booking.price)}  # fmt: skip
 

@@ -50,7 +50,7 @@ def event_record(
     day = day or local_day(occurred_at)
     # No savepoint: a duplicate is skipped by ON CONFLICT, never rolled back to.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(_EVENT_INSERT, [kind, dedupe_key, occurred_at, day, _json(dims), value])
+        cursor.execute(_EVENT_INSERT, [kind, dedupe_key, occurred_at, day, json.dumps(dims, sort_keys=True), value])
         if cursor.fetchone() is None:
             return False
         _rollups_add(cursor, {(day, metric, dim): (count, total) for metric, dim, count, total in
@@ -65,10 +65,6 @@ def _rollups_add(cursor, deltas: dict[tuple[date, str, str], tuple[int, Decimal]
         chunk = rows[start : start + 1000]
         params = [value for (day, metric, dim), (count, total) in chunk for value in (day, metric, dim, count, total)]
         cursor.execute(_ROLLUP_UPSERT.format(rows=", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))), params)
-
-
-def _json(dims: dict) -> str:
-    return json.dumps(dims, sort_keys=True)
 
 
 def _milliseconds(start: datetime, end: datetime) -> int:
