@@ -23,7 +23,7 @@ class AgentSettings(models.Model):
     )
     customer_turns_per_minute = models.PositiveSmallIntegerField(default=5)
     handback_idle_minutes = models.PositiveSmallIntegerField(
-        default=30, help_text=_("the AI takes a conversation back after a person has been silent this long")
+        default=30, help_text=_("the AI takes a conversation back after a person has been silent this long; 0: never")
     )
     address = models.CharField(max_length=300, blank=True)
     policies = models.TextField(blank=True, help_text=_("cancellation, payment, vaccines: what customers should know"))

@@ -6,10 +6,12 @@ and hands everything else to a person, saying so."""
 from datetime import timedelta
 
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from bookings.availability import shop_timezone
 from bookings.models import Service
+from bookings.selectors import shop_next_opening
 from tenants.shop.models import ShopSettings
 from whatsapp.models import Message
 
@@ -22,30 +24,66 @@ SERVICE_CATEGORIES = {"banho": "bath", "tosa": "grooming", "banho_e_tosa": "bath
 
 
 def offline_turn(*, ctx: TurnContext) -> TurnOutcome:
-    parsed = parse_message(_unanswered_text(ctx), now=timezone.localtime(ctx.now, shop_timezone()))
+    parsed = parse_message(ctx.unanswered_words, now=timezone.localtime(ctx.now, shop_timezone()))
     with translation.override("en" if parsed.language == "en" else "pt-br"):
         handler = _HANDLERS.get(parsed.intent, _to_a_person)
-        return TurnOutcome(text=handler(ctx, parsed))
+        text = handler(ctx, parsed)
+        if ctx.handed_over or parsed.intent == Intent.OPT_OUT:
+            return TurnOutcome(text=text)  # a hand-over says when the team is back itself
+        opening = _opening(ctx)
+        if opening and not _said_recently(ctx):
+            text += "\n\n" + _("We are closed now and open %(when)s, but I can book for you here at any time.") % {
+                "when": opening
+            }
+        return TurnOutcome(text=text)
 
 
-def _unanswered_text(ctx: TurnContext) -> str:
-    """What the customer wrote since the shop last answered (a burst is read together)."""
-    texts = []
-    for message in ctx.conversation.messages.exclude(kind="reaction").order_by("-created_at", "-id")[:10]:
-        if message.direction == Message.Direction.OUTBOUND:
-            break
-        texts.append(message.text)
-    return "\n".join(reversed(texts))
+def _opening(ctx: TurnContext) -> str:
+    """When the shop opens next, in words ("tomorrow at 08:00"), or "" while it is open."""
+    opens = shop_next_opening(now=ctx.now)
+    if opens is None:
+        return ""
+    days_ahead = (opens.date() - timezone.localtime(ctx.now, shop_timezone()).date()).days
+    day = {0: _("today"), 1: _("tomorrow")}.get(days_ahead) or date_format(opens, "l, d/m")
+    if translation.get_language().startswith("pt"):
+        day = day.lower()  # weekdays are not capitalized mid-sentence in Portuguese
+    return _("%(day)s at %(time)s") % {"day": day, "time": f"{opens:%H:%M}"}
+
+
+def _said_recently(ctx: TurnContext) -> bool:
+    """The bot answered in the last hours: the customer already heard when we open."""
+    since = ctx.now - timedelta(hours=3)
+    return ctx.conversation.messages.filter(sender_kind="bot", created_at__gte=since).exists()
+
+
+def _team_answers(ctx: TurnContext) -> str:
+    opening = _opening(ctx)
+    if opening:
+        return _("Someone from the team will answer you here when we open, %(when)s.") % {"when": opening}
+    return _("Someone from the team will answer you here shortly.")
+
+
+def unheard_voice_turn(*, ctx: TurnContext, why: str) -> TurnOutcome:
+    hand_over(ctx, reason=f"a voice note could not be transcribed ({why})")
+    return TurnOutcome(text=_("I couldn't listen to your audio here; if you like, write it down for me.") + " "
+                       + _team_answers(ctx))  # fmt: skip
+
+
+def media_only_turn(*, ctx: TurnContext) -> TurnOutcome:
+    kinds = sorted({message.kind for message in ctx.unanswered})
+    hand_over(ctx, reason=f"the customer sent {', '.join(kinds)} without text")
+    return TurnOutcome(text=_("Thanks for sending it! I can't open pictures or files, so a person will look at it.")
+                       + " " + _team_answers(ctx))  # fmt: skip
 
 
 def _to_a_person(ctx: TurnContext, parsed: ParsedMessage) -> str:
     hand_over(ctx, reason="the offline attendant did not understand")
-    return _("I'll pass you to someone from the team, who will answer here shortly.")
+    return _("I'll pass you to a person.") + " " + _team_answers(ctx)
 
 
 def _human(ctx: TurnContext, parsed: ParsedMessage) -> str:
     hand_over(ctx, reason="the customer asked for a person")
-    return _("Of course! Someone from the team will answer you here shortly.")
+    return _("Of course!") + " " + _team_answers(ctx)
 
 
 def _greet(ctx: TurnContext, parsed: ParsedMessage) -> str:

@@ -7,24 +7,33 @@ cannot handle. Either way the customer is answered."""
 import logging
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from analytics.services import ai_call_record
 from oxy.schemas import on_commit_in_this_schema
+from tenants.shop.services import Actor
 from whatsapp.models import Conversation, Message
+from whatsapp.providers.base import ProviderError
+from whatsapp.services.conversations import conversation_hand_back
+from whatsapp.services.media import message_media_download
 from whatsapp.services.outbound import message_outbound_create
 
 from . import llm
 from .attendant import TurnOutcome, customer_turn
 from .models import AgentSettings, AIInteraction
-from .offline_attendant import offline_turn
+from .offline.parser import is_opt_out
+from .offline_attendant import media_only_turn, offline_turn, unheard_voice_turn
 from .tools import TurnContext
 
 logger = logging.getLogger(__name__)
+
+VOICE_KINDS = {"voice", "audio"}
+WORDLESS_MEDIA = {"image", "video", "document"}  # the attendant cannot look at them
 
 
 def reply_schedule(*, conversation: Conversation, message: Message) -> None:
@@ -60,7 +69,7 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
             Conversation.objects.filter(pk=conversation_id).update(reply_due_at=None)
             return "already answered"
         ctx = TurnContext(conversation=conversation, customer=conversation.customer, now=now,
-                          offers_shown=_offers_shown(conversation))  # fmt: skip
+                          offers_shown=_offers_shown(conversation), unanswered=_unanswered(conversation))  # fmt: skip
         agent, model, outcome, error = _turn(ctx, now=now)
         data = {"offers": ctx.new_offers} if ctx.new_offers else {}
         if outcome.text:
@@ -81,8 +90,16 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
 
 def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
     """(agent, model, outcome, why the LLM did not answer)"""
+    offline = AIInteraction.Agent.OFFLINE
+    if is_opt_out(ctx.unanswered_words):
+        return offline, "", offline_turn(ctx=ctx), "opt-outs are answered without the LLM"
     config = llm.llm_config()
     reason = _why_offline(ctx, config=config, now=now)
+    unheard = _voice_notes_transcribe(ctx, config=config, cannot=reason)
+    if unheard:
+        return offline, "", unheard_voice_turn(ctx=ctx, why=unheard), unheard
+    if not ctx.unanswered_words and any(message.kind in WORDLESS_MEDIA for message in ctx.unanswered):
+        return offline, "", media_only_turn(ctx=ctx), "pictures and files need a person"
     if not reason:
         try:
             with transaction.atomic():  # a failed turn leaves no half-done tool writes behind
@@ -95,7 +112,42 @@ def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
             reason = str(exc)
         ctx.new_offers.clear()
         ctx.handed_over = ""
-    return AIInteraction.Agent.OFFLINE, "", offline_turn(ctx=ctx), reason
+    return offline, "", offline_turn(ctx=ctx), reason
+
+
+def _voice_notes_transcribe(ctx: TurnContext, *, config: llm.LlmConfig | None, cannot: str) -> str:
+    """Transcribe the unanswered voice notes (once each, kept on the message);
+    returns why one could not be."""
+    for message in ctx.unanswered:
+        if message.kind not in VOICE_KINDS or message.data.get("transcript"):
+            continue
+        if cannot:
+            return cannot
+        try:
+            if not message.media and message.data.get("media_id"):
+                message_media_download(message_id=message.pk)  # not fetched yet: fetch it now
+                message.refresh_from_db()
+            if not message.media:
+                return "the audio never arrived"
+            with message.media.open("rb") as audio:
+                transcript = llm.transcribe(config=config, audio=audio.read(), filename=Path(message.media.name).name)
+        except (llm.LlmUnavailable, ProviderError) as exc:
+            return str(exc)[:200]
+        if not transcript:
+            return "nothing could be heard in it"
+        message.data = message.data | {"transcript": transcript}
+        message.save(update_fields=["data"])
+    return ""
+
+
+def _unanswered(conversation: Conversation) -> list[Message]:
+    """What the customer wrote since the shop last answered, oldest first (a burst is read together)."""
+    unanswered = []
+    for message in conversation.messages.exclude(kind="reaction").order_by("-created_at", "-id")[:10]:
+        if message.direction == Message.Direction.OUTBOUND:
+            break
+        unanswered.append(message)
+    return unanswered[::-1]
 
 
 def _why_offline(ctx: TurnContext, *, config: llm.LlmConfig | None, now) -> str:
@@ -127,3 +179,25 @@ def _offers_shown(conversation: Conversation) -> set[str]:
     ):
         shown.update(data.get("offers", []))
     return shown
+
+
+def idle_conversations_hand_back(*, now=None) -> int:
+    """Give the bot back the conversations whose person has been silent for
+    the shop's idle time (0: never), so no customer waits on someone gone."""
+    now = now or timezone.now()
+    idle_minutes = (AgentSettings.objects.first() or AgentSettings()).handback_idle_minutes
+    if not idle_minutes:
+        return 0
+    cutoff = now - timedelta(minutes=idle_minutes)
+    person_spoke = Message.objects.filter(
+        conversation=OuterRef("pk"), direction=Message.Direction.OUTBOUND, created_at__gte=cutoff
+    ).exclude(sender_kind=Message.SenderKind.BOT)
+    idle = list(
+        Conversation.objects.filter(owner=Conversation.Owner.HUMAN, owner_changed_at__lt=cutoff)
+        .exclude(Exists(person_spoke))
+        .values_list("pk", flat=True)
+    )
+    actor = Actor.system(f"Oxy, after {idle_minutes} min without a word from the team")
+    for conversation_id in idle:
+        conversation_hand_back(conversation_id=conversation_id, actor=actor)
+    return len(idle)

@@ -1,6 +1,9 @@
 """Agent tasks: thin, by id, in the shop's schema they were queued from."""
 
+from django_tenants.utils import tenant_context
+
 from oxy.celery import app
+from tenants.selectors import active_shops
 
 
 @app.task(
@@ -11,3 +14,15 @@ def conversation_reply_task(conversation_id: int) -> str:
     from .services import conversation_reply
 
     return conversation_reply(conversation_id=conversation_id)
+
+
+@app.task(name="agents.hand_back_idle_all_tenants", queue="scheduled", public_schema=True, time_limit=120,
+          max_retries=0)  # fmt: skip
+def idle_conversations_hand_back_all_tenants_task() -> dict[str, int]:
+    from .services import idle_conversations_hand_back
+
+    handed_back = {}
+    for organization in active_shops():
+        with tenant_context(organization):
+            handed_back[organization.slug] = idle_conversations_hand_back()
+    return {slug: count for slug, count in handed_back.items() if count}

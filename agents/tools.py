@@ -23,7 +23,7 @@ from bookings.models import Booking, BusinessHours, Customer, Pet, PetSize, Serv
 from bookings.selectors import booking_list
 from bookings.services import booking_cancel, booking_create_from_offer, booking_reschedule, pet_register
 from tenants.shop.services import Actor
-from whatsapp.models import Conversation
+from whatsapp.models import Conversation, Message
 
 from .models import AgentSettings, FaqEntry
 
@@ -38,8 +38,13 @@ class TurnContext:
     customer: Customer
     now: datetime
     offers_shown: set[str]  # offer ids earlier bot messages showed the customer
+    unanswered: list[Message] = field(default_factory=list)  # what the customer wrote since the last answer
     new_offers: list[str] = field(default_factory=list)
     handed_over: str = ""  # the reason, once the turn handed over
+
+    @property
+    def unanswered_words(self) -> str:
+        return "\n".join(message.words for message in self.unanswered if message.words)
 
 
 class ToolError(Exception):

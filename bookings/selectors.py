@@ -1,10 +1,13 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from oxy.phones import InvalidPhoneNumber, phone_to_e164
 
-from .models import Booking, Customer, Service
+from .availability import shop_timezone
+from .calendar import local_to_utc
+from .models import Booking, BusinessHours, Closure, Customer, Service
 
 
 def customer_list(*, search: str = "", tag: str = "") -> QuerySet[Customer]:
@@ -56,3 +59,29 @@ def booking_list(
     if customer_id:
         bookings = bookings.filter(customer_id=customer_id)
     return bookings.order_by("start", "id")
+
+
+def shop_next_opening(*, now: datetime) -> datetime | None:
+    """When the shop next opens (aware, in its timezone), or None while it
+    is open; None too when it has no business hours at all."""
+    tz = shop_timezone()
+    local_now = timezone.localtime(now, tz)
+    hours: dict[int, list[BusinessHours]] = {}
+    for interval in BusinessHours.objects.order_by("start"):
+        hours.setdefault(interval.weekday, []).append(interval)
+    if not hours:
+        return None
+    today = local_now.date()
+    closed = list(
+        Closure.objects.filter(resource=None, end_date__gte=today).values_list("start_date", "end_date")
+    )  # fmt: skip
+    for offset in range(60):
+        day = today + timedelta(days=offset)
+        if any(first <= day <= last for first, last in closed):
+            continue
+        for interval in hours.get(day.weekday(), []):
+            start, end = local_to_utc(day, interval.start, tz), local_to_utc(day, interval.end, tz)
+            if start is None or end is None or end <= now:
+                continue
+            return None if start <= now else start.astimezone(tz)
+    return None

@@ -8,11 +8,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from oxy.api import ManagersWrite
+from oxy.api import ApiKeyPrincipal, ManagersWrite, request_actor
 
 from .inbox.models import Provider
-from .models import Channel, Message
+from .models import Channel, Conversation, Message
 from .services.channels import channel_create, channel_logout, channel_pairing_start, webhook_url
+from .services.conversations import conversation_hand_back, conversation_pause, conversation_take_over
 from .simulator import simulator_message_send, simulator_pairing_code_enter, simulator_thread
 
 
@@ -70,6 +71,31 @@ class ChannelActionApi(APIView):
         else:
             channel = channel_logout(channel=channel)
         return Response(ChannelOutput(channel).data)
+
+
+class ConversationOwnerOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Conversation
+        fields = ["id", "owner", "owner_changed_at", "handover_reason", "assignee"]
+
+
+class ConversationOwnerApi(APIView):
+    """POST /conversations/<id>/take-over/, /hand-back/ or /pause/: any staff member."""
+
+    ACTIONS = ("take-over", "hand-back", "pause")
+
+    @extend_schema(request=None, responses=ConversationOwnerOutput)
+    def post(self, request: Request, conversation_id: int, action: str) -> Response:
+        conversation = get_object_or_404(Conversation, pk=conversation_id)
+        actor = request_actor(request)
+        if action == "take-over":
+            person = None if isinstance(request.user, ApiKeyPrincipal) else request.user
+            conversation = conversation_take_over(conversation_id=conversation.pk, actor=actor, assignee=person)
+        elif action == "pause":
+            conversation = conversation_pause(conversation_id=conversation.pk, actor=actor)
+        else:
+            conversation = conversation_hand_back(conversation_id=conversation.pk, actor=actor)
+        return Response(ConversationOwnerOutput(conversation).data)
 
 
 class SimulatorMessageOutput(serializers.ModelSerializer):

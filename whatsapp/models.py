@@ -149,3 +149,8 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.kind}: {self.text[:40]}"
+
+    @property
+    def words(self) -> str:
+        """What the message says: its text or caption, or a voice note's transcript."""
+        return self.text or self.data.get("transcript", "")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from oxy.celery import app
+from tenants.selectors import active_shops
 
 from .inbox.models import InboundEvent
 from .providers.base import ProviderError
@@ -103,7 +104,7 @@ def sweep_outbound_all_tenants_task() -> dict[str, int]:
     from .services.outbound import stale_sends_requeue
 
     requeued = {}
-    for organization in _active_shops():
+    for organization in active_shops():
         with tenant_context(organization):
             requeued[organization.slug] = stale_sends_requeue()
     return {slug: count for slug, count in requeued.items() if count}
@@ -131,16 +132,10 @@ def channel_health_check_all_tenants_task() -> dict:
     from .services.health import channel_health_check
 
     results = {}
-    for organization in _active_shops():
+    for organization in active_shops():
         with tenant_context(organization):
             results[organization.slug] = channel_health_check()
     from .services.health import health_result_store
 
     health_result_store(results)
     return results
-
-
-def _active_shops():
-    from tenants.models import Organization
-
-    return Organization.objects.filter(status="active").exclude(schema_name="public")

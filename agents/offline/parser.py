@@ -179,6 +179,12 @@ _SHORTHAND = _table(
 )
 
 
+def is_opt_out(text: str) -> bool:
+    """The customer asks to stop marketing messages (checked before anything
+    else reads the message, the LLM included)."""
+    return _asks_to_opt_out(_normalize(text))
+
+
 def _normalize(text: str) -> str:
     text = text.casefold()
     for emoji, words in _EMOJI_WORDS.items():
@@ -641,6 +647,11 @@ def _first_unnegated(pattern: re.Pattern[str], text: str) -> re.Match[str] | Non
     return None
 
 
+def _asks_to_opt_out(normalized: str) -> bool:
+    whole = " ".join(normalized.replace(",", " ").split())
+    return bool(_OPT_OUT_WHOLE.match(whole) or _OPT_OUT.search(normalized))
+
+
 def _intent(
     text: str,
     *,
@@ -649,9 +660,9 @@ def _intent(
     names_a_service: bool,
     has_choice: bool,
 ) -> Intent:
-    whole = " ".join(text.replace(",", " ").split())
-    if _OPT_OUT_WHOLE.match(whole) or _OPT_OUT.search(text):
+    if _asks_to_opt_out(text):
         return Intent.OPT_OUT
+    whole = " ".join(text.replace(",", " ").split())
     if _first_unnegated(_HUMAN, text):
         return Intent.HUMAN
     if _first_unnegated(_RESCHEDULE, text):
