@@ -3,6 +3,7 @@ the deployment's), timeouts, retries with backoff (the SDK's), and token and
 cost accounting. Everything that goes wrong becomes `LlmUnavailable`, so
 callers have one thing to handle: fall back to the offline agent."""
 
+import functools
 import json
 import logging
 import time
@@ -72,10 +73,14 @@ def llm_config() -> LlmConfig | None:
 
 
 def _client(config: LlmConfig) -> openai.OpenAI:
-    return openai.OpenAI(
-        api_key=config.api_key, base_url=config.base_url, timeout=settings.OXY_LLM_TIMEOUT_S,
-        max_retries=settings.OXY_LLM_MAX_RETRIES,
-    )  # fmt: skip
+    return _cached_client(config, settings.OXY_LLM_TIMEOUT_S, settings.OXY_LLM_MAX_RETRIES)
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_client(config: LlmConfig, timeout: float, max_retries: int) -> openai.OpenAI:
+    # Built once per shop configuration: building one loads the TLS
+    # certificates (~45 ms); the client is thread-safe and pools connections.
+    return openai.OpenAI(api_key=config.api_key, base_url=config.base_url, timeout=timeout, max_retries=max_retries)
 
 
 def cost_usd(*, model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int) -> Decimal:

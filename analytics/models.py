@@ -49,15 +49,28 @@ class AnalyticsEvent(models.Model):
         return f"{self.day} {self.kind}"
 
 
+ROLLUP_SHARDS = 8
+
+
 class DailyMetric(models.Model):
+    """A day's figure, split over a few rows (shards) so that concurrent
+    writers of a busy figure (today's messages) rarely wait on each other;
+    readers sum the shards."""
+
+    SHARDS = ROLLUP_SHARDS
+
     day = models.DateField()
     metric = models.CharField(max_length=40)
     dim = models.CharField(max_length=60, blank=True, default="")
+    shard = models.PositiveSmallIntegerField(default=0)
     count = models.BigIntegerField(default=0)
     total = models.DecimalField(max_digits=18, decimal_places=4, default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "metric", "dim"], name="daily_metric_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "metric", "dim", "shard"], name="daily_metric_unique"),
+            models.CheckConstraint(name="daily_metric_shard_range", condition=models.Q(shard__lt=ROLLUP_SHARDS)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.metric}[{self.dim}] = {self.count}/{self.total}"

@@ -163,9 +163,10 @@ def daily_series(*, start: date, end: date, metric: str) -> list[dict]:
     """One point per day (zeros included) of a metric's count and total."""
     rows = {
         day: (count, total)
-        for day, count, total in DailyMetric.objects.filter(day__range=(start, end), metric=metric, dim="").values_list(
-            "day", "count", "total"
-        )
+        for day, count, total in DailyMetric.objects.filter(day__range=(start, end), metric=metric, dim="")
+        .values_list("day")
+        .annotate(count=Sum("count"), total=Sum("total"))
+        .values_list("day", "count", "total")
     }
     days = (start + timedelta(days=n) for n in range((end - start).days + 1))
     # Response times are whole milliseconds; every other total is money.

@@ -2,6 +2,7 @@
 transaction, folded into the daily rollups as it is written."""
 
 import json
+import random
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
@@ -30,9 +31,9 @@ RETURNING id
 """  # noqa: S608 - table names come from the models
 
 _ROLLUP_UPSERT = f"""
-INSERT INTO {DailyMetric._meta.db_table} AS rollup (day, metric, dim, count, total)
+INSERT INTO {DailyMetric._meta.db_table} AS rollup (day, metric, dim, shard, count, total)
 VALUES {{rows}}
-ON CONFLICT (day, metric, dim) DO UPDATE
+ON CONFLICT (day, metric, dim, shard) DO UPDATE
 SET count = rollup.count + EXCLUDED.count, total = rollup.total + EXCLUDED.total
 """  # noqa: S608
 
@@ -58,13 +59,17 @@ def event_record(
     return True
 
 
-def _rollups_add(cursor, deltas: dict[tuple[date, str, str], tuple[int, Decimal]]) -> None:
-    # Sorted: concurrent writers lock the rollup rows in the same order.
+def _rollups_add(cursor, deltas: dict[tuple[date, str, str], tuple[int, Decimal]], *, shard: int | None = None) -> None:
+    # One shard per call, picked at random: concurrent writers of the same
+    # figure mostly land on different rows. Sorted: those that meet lock the
+    # rows in the same order.
+    shard = random.randrange(DailyMetric.SHARDS) if shard is None else shard  # noqa: S311 - not a secret
     rows = sorted(deltas.items())
     for start in range(0, len(rows), 1000):
         chunk = rows[start : start + 1000]
-        params = [value for (day, metric, dim), (count, total) in chunk for value in (day, metric, dim, count, total)]
-        cursor.execute(_ROLLUP_UPSERT.format(rows=", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))), params)
+        params = [value for (day, metric, dim), (count, total) in chunk
+                  for value in (day, metric, dim, shard, count, total)]  # fmt: skip
+        cursor.execute(_ROLLUP_UPSERT.format(rows=", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))), params)
 
 
 def _milliseconds(start: datetime, end: datetime) -> int:
@@ -242,7 +247,7 @@ def rollups_rebuild(*, start: date, end: date, chunk: int = 20_000) -> Iterator[
             done += len(events)
             yield done
         with connection.cursor() as cursor:
-            _rollups_add(cursor, {key: (count, total) for key, (count, total) in deltas.items()})
+            _rollups_add(cursor, {key: (count, total) for key, (count, total) in deltas.items()}, shard=0)
 
 
 def _in_chunks(events, size: int) -> Iterable[list[tuple]]:

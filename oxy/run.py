@@ -10,45 +10,37 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from oxy.celery import QUEUE_NAMES
 
 MODES = ("web", "worker", "beat")
+# An LLM turn waits seconds on the network: the agents queue gets its own
+# worker with many threads, so slow turns never hold up inbound and outbound.
+# Each turn holds a database connection: the pool must be as large.
+AGENTS_WORKER = {"WORKER_QUEUES": "agents", "WORKER_CONCURRENCY": "32", "DB_POOL_MAX_SIZE": "32"}
+OTHER_WORKER = {"WORKER_QUEUES": ",".join(q for q in QUEUE_NAMES if q != "agents")}
 
 
-def command_for(mode: str) -> list[str]:
+def command_for(mode: str, env: Mapping[str, str] = os.environ) -> list[str]:
     python = sys.executable
     if mode == "web":
         # Django runs each request's sync code on one thread per process, so
         # throughput comes from processes: WEB_CONCURRENCY of them.
         command = [
-            python, "-m", "uvicorn", "oxy.asgi:application", "--host", os.environ.get("BIND", "0.0.0.0"),
-            "--port", os.environ.get("PORT", "8000"), "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
+            python, "-m", "uvicorn", "oxy.asgi:application", "--host", env.get("BIND", "0.0.0.0"),
+            "--port", env.get("PORT", "8000"), "--workers", env.get("WEB_CONCURRENCY", "2"),
             "--proxy-headers", "--lifespan", "off",
         ]  # fmt: skip
-        return command if os.environ.get("WEB_ACCESS_LOG") else [*command, "--no-access-log"]
+        return command if env.get("WEB_ACCESS_LOG") else [*command, "--no-access-log"]
     if mode == "worker":
-        queues = os.environ.get("WORKER_QUEUES", ",".join(QUEUE_NAMES))
-        concurrency = os.environ.get("WORKER_CONCURRENCY", "4")
+        queues = env.get("WORKER_QUEUES", ",".join(QUEUE_NAMES))
+        concurrency = env.get("WORKER_CONCURRENCY", "4")
+        name = env.get("WORKER_NAME", "worker@%h")
         # Threads: most of our work waits on the network (LLM, WhatsApp).
-        pool = os.environ.get("WORKER_POOL", "threads")
-        return [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "oxy",
-            "worker",
-            "-Q",
-            queues,
-            "-c",
-            concurrency,
-            "-P",
-            pool,
-            "-l",
-            "INFO",
-        ]
+        pool = env.get("WORKER_POOL", "threads")
+        return [python, "-m", "celery", "-A", "oxy", "worker", "-Q", queues, "-c", concurrency, "-n", name,
+                "-P", pool, "-l", "INFO"]  # fmt: skip
     if mode == "beat":
         return [python, "-m", "celery", "-A", "oxy", "beat", "-l", "INFO"]
     raise ValueError(mode)
@@ -60,12 +52,29 @@ def run_one(mode: str) -> int:
     return 0  # not reached
 
 
+def dev_processes(base_env: Mapping[str, str] = os.environ) -> list[tuple[str, list[str], dict[str, str]]]:
+    """What a whole deployment runs, as (name, command, environment). Python
+    runs one thread at a time per process, so each worker kind runs one
+    process per core (WORKER_PROCESSES)."""
+    cores = int(base_env.get("WORKER_PROCESSES", os.cpu_count() or 1))
+    workers = [
+        (f"{kind} {n}", "worker", extra | {"WORKER_NAME": f"{kind.replace(' ', '-')}{n}@%h"})
+        for kind, extra in [("worker", OTHER_WORKER), ("agents worker", AGENTS_WORKER)]
+        for n in range(1, cores + 1)
+    ]
+    processes = []
+    for name, mode, extra in [("web", "web", {}), *workers, ("beat", "beat", {})]:
+        env = {**base_env, **extra}
+        processes.append((name, command_for(mode, env), env))
+    return processes
+
+
 def run_dev() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oxy.settings")
     from oxy.devsetup import dev_prepare
 
     dev_prepare()
-    children = {mode: subprocess.Popen(command_for(mode)) for mode in MODES}  # noqa: S603
+    children = {name: subprocess.Popen(command, env=env) for name, command, env in dev_processes()}  # noqa: S603
     stopping = False
 
     def stop(signum: int, frame: object) -> None:

@@ -125,7 +125,8 @@ def test_events_received_while_redis_is_down_are_processed_once_it_is_back(commi
                      **broker},
                 capture_output=True, text=True, check=True, timeout=60,
             )  # fmt: skip
-            assert sweeper.stdout.strip().splitlines()[-1] == "5"
+            # (a publish the web had in flight when Redis came back may have queued some itself)
+            assert int(sweeper.stdout.strip().splitlines()[-1]) in range(6)
 
             # then the worker processes every event, each message once
             assert wait_until(

@@ -61,7 +61,7 @@ def inbound_malformed_store(*, provider: str, route: ChannelRoute | None, raw_bo
 # would otherwise wait for its own connection timeout.
 BROKER_BACKOFF_S = 5.0
 # Events per task message: one publish carries a burst.
-BATCH_MAX = 100
+BATCH_MAX = 20
 _broker_down_until = 0.0
 
 

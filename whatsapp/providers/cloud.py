@@ -18,6 +18,7 @@ from .base import (
     Sender,
     SendResult,
     StatusUpdate,
+    shared_transport,
 )
 
 GRAPH_VERSION = "v25.0"
@@ -141,7 +142,7 @@ class CloudProvider:
         self.phone_number_id = phone_number_id
         self.client = httpx.Client(
             base_url=f"{base_url.rstrip('/')}/{GRAPH_VERSION}", timeout=timeout,
-            headers={"Authorization": f"Bearer {access_token}"},
+            headers={"Authorization": f"Bearer {access_token}"}, transport=shared_transport(),
         )  # fmt: skip
 
     def _post(self, payload: dict) -> dict:

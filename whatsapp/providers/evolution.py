@@ -19,6 +19,7 @@ from .base import (
     Sender,
     SendResult,
     StatusUpdate,
+    shared_transport,
 )
 
 WEBHOOK_HEADER = "X-Oxy-Webhook-Secret"
@@ -201,7 +202,10 @@ class EvolutionProvider:
         self.instance = instance
         self.global_key = api_key
         self.client = httpx.Client(
-            base_url=base_url.rstrip("/"), timeout=timeout, headers={"apikey": instance_token or api_key}
+            base_url=base_url.rstrip("/"),
+            timeout=timeout,
+            headers={"apikey": instance_token or api_key},
+            transport=shared_transport(),
         )
 
     def _call(

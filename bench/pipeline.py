@@ -1,0 +1,113 @@
+"""Pipeline benchmark: a customer's message in → the reply handed to the provider.
+
+    .venv/bin/python bench/pipeline.py [--messages 100]
+
+Runs the processes we ship (web, worker, agents worker) on loopback, with a
+loopback Evolution API (the real client sends to it) and a loopback
+OpenAI-compatible server that answers at once. The reply pause
+(OXY_REPLY_DEBOUNCE_S, 3 s in production, there so a burst of messages gets
+one answer) is set to 0: what is measured is our own work. Each message is
+one new customer's Evolution `messages.upsert` webhook; its latency is from
+posting the webhook to the fake Evolution receiving the reply. Measured with
+1,000 and then with 100,000 messages stored in the shop; the ratio is p50 at
+100k over p50 at 1k. SQL queries per message: the same path run in this
+process (webhook, inbox event, reply turn, send), counted.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.spine import BENCH_ENV, Shop, fakes_stop, replies_received_at  # noqa: E402 - first: it sets up Django
+
+# isort: split
+import argparse
+import json
+import statistics
+import time
+
+import httpx
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from agents.services import conversation_reply
+from bench.deployment import deployment
+from bench.shop import bench_shop
+from whatsapp.inbox.models import InboundEvent
+from whatsapp.models import Conversation, Message
+from whatsapp.services.inbound import inbound_event_process
+from whatsapp.services.outbound import message_send
+
+
+def queries_per_message(shop: Shop, runs: int) -> float:
+    """Webhook → inbox event → reply turn → send, in this process, counted."""
+    client, counts = Client(HTTP_HOST="127.0.0.1"), []
+    for _ in range(runs):
+        number, body = shop.webhook()
+        with CaptureQueriesContext(connection) as webhook:
+            client.post(shop.path, body, content_type="application/json", headers={"X-Oxy-Webhook-Secret": shop.secret})
+        connection.set_schema_to_public()
+        event_id = InboundEvent.objects.filter(route=shop.route).latest("pk").pk
+        with CaptureQueriesContext(connection) as inbound:
+            inbound_event_process(event_id=event_id)
+        with tenant_context(shop.organization):
+            conversation_id = Conversation.objects.get(customer__phone=f"+{number}").pk
+            with CaptureQueriesContext(connection) as turn:
+                conversation_reply(conversation_id=conversation_id)
+            reply_id = Message.objects.get(conversation_id=conversation_id, direction="out").pk
+            with CaptureQueriesContext(connection) as send:
+                message_send(message_id=reply_id)
+        counts.append(len(webhook) + len(inbound) + len(turn) + len(send))
+    return statistics.median(counts)
+
+
+def latencies_ms(shop: Shop, base_url: str, messages: int) -> list[float]:
+    latencies = []
+    with httpx.Client(base_url=base_url, headers={"X-Oxy-Webhook-Secret": shop.secret}) as client:
+        for _ in range(messages):
+            number, body = shop.webhook()
+            posted = time.time()
+            client.post(shop.path, content=body, headers={"Content-Type": "application/json"}).raise_for_status()
+            latencies.append((replies_received_at({number: posted}, timeout=30)[number] - posted) * 1000)
+    return latencies
+
+
+def percentile(values: list[float], share: float) -> float:
+    return round(sorted(values)[min(len(values) - 1, int(share * len(values)))], 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=100, help="timed messages at each size")
+    args = parser.parse_args()
+    try:
+        with bench_shop("pipeline") as organization:
+            shop = Shop(organization)
+            shop.store_history(total=1_000)
+            queries = queries_per_message(shop, runs=5)
+            results = {}
+            with deployment(env=BENCH_ENV) as base_url:
+                latencies_ms(shop, base_url, 10)  # warm up: connections, caches
+                results["1k"] = latencies_ms(shop, base_url, args.messages)
+                shop.store_history(total=100_000)
+                results["100k"] = latencies_ms(shop, base_url, args.messages)
+            InboundEvent.objects.filter(route=shop.route).delete()
+    finally:
+        fakes_stop()
+    p50_1k, p50_100k = statistics.median(results["1k"]), statistics.median(results["100k"])
+    print(json.dumps({
+        "bench": "pipeline",
+        "p50_ms_1k": round(p50_1k, 1),
+        "p95_ms_1k": percentile(results["1k"], 0.95),
+        "p50_ms_100k": round(p50_100k, 1),
+        "p95_ms_100k": percentile(results["100k"], 0.95),
+        "queries_per_message": queries,
+        "ratio": round(p50_100k / p50_1k, 2),
+        "messages_timed": args.messages,
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
