@@ -18,7 +18,7 @@ MODES = ("web", "worker", "beat")
 # An LLM turn waits seconds on the network: the agents queue gets its own
 # worker with many threads, so slow turns never hold up inbound and outbound.
 # Each turn holds a database connection: the pool must be as large.
-AGENTS_WORKER = {"WORKER_QUEUES": "agents", "WORKER_CONCURRENCY": "32", "DB_POOL_MAX_SIZE": "32"}
+AGENTS_WORKER = {"WORKER_QUEUES": "agents", "WORKER_CONCURRENCY": "24", "DB_POOL_MAX_SIZE": "24"}
 OTHER_WORKER = {"WORKER_QUEUES": ",".join(q for q in QUEUE_NAMES if q != "agents")}
 
 
@@ -55,8 +55,9 @@ def run_one(mode: str) -> int:
 def dev_processes(base_env: Mapping[str, str] = os.environ) -> list[tuple[str, list[str], dict[str, str]]]:
     """What a whole deployment runs, as (name, command, environment). Python
     runs one thread at a time per process, so each worker kind runs one
-    process per core (WORKER_PROCESSES)."""
-    cores = int(base_env.get("WORKER_PROCESSES", os.cpu_count() or 1))
+    process per core (WORKER_PROCESSES), two at most by default: together
+    their database pools stay under PostgreSQL's default 100 connections."""
+    cores = int(base_env.get("WORKER_PROCESSES", min(os.cpu_count() or 1, 2)))
     workers = [
         (f"{kind} {n}", "worker", extra | {"WORKER_NAME": f"{kind.replace(' ', '-')}{n}@%h"})
         for kind, extra in [("worker", OTHER_WORKER), ("agents worker", AGENTS_WORKER)]
