@@ -58,10 +58,10 @@ class LlmReply:
     latency_ms: int
 
 
-def llm_config() -> LlmConfig | None:
-    """The shop's own model, URL and key where set, else the deployment's;
-    None when there is no key (the offline agent answers)."""
-    shop = AgentSettings.objects.first()
+def llm_config(*, shop: AgentSettings | None) -> LlmConfig | None:
+    """The shop's own model, URL and key where set (its `AgentSettings`, if
+    any), else the deployment's; None when there is no key (the offline
+    agent answers)."""
     api_key = (shop.api_key if shop else "") or settings.OXY_LLM_API_KEY
     if not api_key:
         return None

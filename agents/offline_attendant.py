@@ -30,8 +30,8 @@ def offline_turn(*, ctx: TurnContext) -> TurnOutcome:
         text = handler(ctx, parsed)
         if ctx.handed_over or parsed.intent == Intent.OPT_OUT:
             return TurnOutcome(text=text)  # a hand-over says when the team is back itself
-        opening = _opening(ctx)
-        if opening and not _said_recently(ctx):
+        opening = "" if _said_recently(ctx) else _opening(ctx)
+        if opening:
             text += "\n\n" + _("We are closed now and open %(when)s, but I can book for you here at any time.") % {
                 "when": opening
             }

@@ -61,15 +61,13 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
             return "nothing due"
         if conversation.reply_due_at > now:
             return "not yet"  # a newer message rescheduled the reply
-        latest = (
-            conversation.messages.filter(direction=Message.Direction.INBOUND).exclude(kind="reaction")
-            .order_by("-created_at", "-id").first()
-        )  # fmt: skip
+        unanswered = _unanswered(conversation)
+        latest = unanswered[-1] if unanswered else None
         if latest is None or AIInteraction.objects.filter(answers_message=latest).exists():
             Conversation.objects.filter(pk=conversation_id).update(reply_due_at=None)
             return "already answered"
         ctx = TurnContext(conversation=conversation, customer=conversation.customer, now=now,
-                          offers_shown=_offers_shown(conversation), unanswered=_unanswered(conversation))  # fmt: skip
+                          offers_shown=_offers_shown(conversation), unanswered=unanswered)  # fmt: skip
         agent, model, outcome, error = _turn(ctx, now=now)
         data = {"offers": ctx.new_offers} if ctx.new_offers else {}
         if outcome.text:
@@ -93,8 +91,9 @@ def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
     offline = AIInteraction.Agent.OFFLINE
     if is_opt_out(ctx.unanswered_words):
         return offline, "", offline_turn(ctx=ctx), "opt-outs are answered without the LLM"
-    config = llm.llm_config()
-    reason = _why_offline(ctx, config=config, now=now)
+    shop = AgentSettings.objects.first()
+    config = llm.llm_config(shop=shop)
+    reason = _why_offline(ctx, shop=shop, config=config, now=now)
     unheard = _voice_notes_transcribe(ctx, config=config, cannot=reason)
     if unheard:
         return offline, "", unheard_voice_turn(ctx=ctx, why=unheard), unheard
@@ -150,10 +149,9 @@ def _unanswered(conversation: Conversation) -> list[Message]:
     return unanswered[::-1]
 
 
-def _why_offline(ctx: TurnContext, *, config: llm.LlmConfig | None, now) -> str:
+def _why_offline(ctx: TurnContext, *, shop: AgentSettings | None, config: llm.LlmConfig | None, now) -> str:
     if config is None:
         return "no LLM configured"
-    shop = AgentSettings.objects.first()
     if shop and shop.monthly_cap_usd is not None:
         month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         spent = AIInteraction.objects.filter(created_at__gte=month_start).aggregate(s=Sum("cost_usd"))["s"]

@@ -1,9 +1,7 @@
 """Agent tasks: thin, by id, in the shop's schema they were queued from."""
 
-from django_tenants.utils import tenant_context
-
 from oxy.celery import app
-from tenants.selectors import active_shops
+from tenants.services import in_each_active_shop
 
 
 @app.task(
@@ -21,8 +19,4 @@ def conversation_reply_task(conversation_id: int) -> str:
 def idle_conversations_hand_back_all_tenants_task() -> dict[str, int]:
     from .services import idle_conversations_hand_back
 
-    handed_back = {}
-    for organization in active_shops():
-        with tenant_context(organization):
-            handed_back[organization.slug] = idle_conversations_hand_back()
-    return {slug: count for slug, count in handed_back.items() if count}
+    return {slug: count for slug, count in in_each_active_shop(idle_conversations_hand_back).items() if count}

@@ -16,7 +16,6 @@ from datetime import date, datetime, timedelta
 from django.contrib.postgres.search import SearchQuery
 from django.utils import timezone
 
-from analytics.services import conversation_handover_record
 from bookings.availability import find_slots, shop_timezone
 from bookings.errors import BookingError
 from bookings.models import Booking, BusinessHours, Customer, Pet, PetSize, Service, Species
@@ -24,6 +23,7 @@ from bookings.selectors import booking_list
 from bookings.services import booking_cancel, booking_create_from_offer, booking_reschedule, pet_register
 from tenants.shop.services import Actor
 from whatsapp.models import Conversation, Message
+from whatsapp.services.conversations import conversation_hand_over
 
 from .models import AgentSettings, FaqEntry
 
@@ -184,10 +184,7 @@ def business_info(ctx: TurnContext, question: str = "") -> dict:
 
 
 def hand_over(ctx: TurnContext, reason: str) -> dict:
-    Conversation.objects.filter(pk=ctx.conversation.pk).update(
-        owner=Conversation.Owner.HUMAN, owner_changed_at=ctx.now, handover_reason=reason[:200], reply_due_at=None
-    )
-    conversation_handover_record(conversation_id=ctx.conversation.pk, at=ctx.now)
+    conversation_hand_over(conversation_id=ctx.conversation.pk, actor=AI, reason=reason or "asked", at=ctx.now)
     ctx.handed_over = reason or "asked"
     return {"handed_over": True, "note": "Tell the customer a person will answer shortly."}
 

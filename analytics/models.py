@@ -57,8 +57,6 @@ class DailyMetric(models.Model):
     writers of a busy figure (today's messages) rarely wait on each other;
     readers sum the shards."""
 
-    SHARDS = ROLLUP_SHARDS
-
     day = models.DateField()
     metric = models.CharField(max_length=40)
     dim = models.CharField(max_length=60, blank=True, default="")

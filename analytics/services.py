@@ -14,7 +14,7 @@ from django.utils import timezone
 from bookings.availability import shop_timezone
 
 from .metrics import metrics_for
-from .models import AnalyticsEvent, ConversationRecord, DailyMetric
+from .models import ROLLUP_SHARDS, AnalyticsEvent, ConversationRecord, DailyMetric
 
 Kind = AnalyticsEvent.Kind
 HandledBy = ConversationRecord.HandledBy
@@ -63,7 +63,7 @@ def _rollups_add(cursor, deltas: dict[tuple[date, str, str], tuple[int, Decimal]
     # One shard per call, picked at random: concurrent writers of the same
     # figure mostly land on different rows. Sorted: those that meet lock the
     # rows in the same order.
-    shard = random.randrange(DailyMetric.SHARDS) if shard is None else shard  # noqa: S311 - not a secret
+    shard = random.randrange(ROLLUP_SHARDS) if shard is None else shard  # noqa: S311 - not a secret
     rows = sorted(deltas.items())
     for start in range(0, len(rows), 1000):
         chunk = rows[start : start + 1000]

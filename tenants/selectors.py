@@ -13,11 +13,6 @@ from .models import Domain, Organization
 from .schema_template import tenant_app_labels
 
 
-def active_shops():
-    """Every shop whose tasks should run (suspended shops wait)."""
-    return Organization.objects.filter(status=Organization.Status.ACTIVE).exclude(schema_name=get_public_schema_name())
-
-
 def tenant_table_names() -> set[str]:
     """Tables every shop schema must have (its apps' concrete models)."""
     tables: set[str] = set()

@@ -5,7 +5,9 @@ through `tenant_context` for the shop it was asked to change.
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context, tenant_context
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
 from oxy.phones import InvalidPhoneNumber, phone_to_e164
 from oxy.ttl_cache import ttl_caches_clear
@@ -41,6 +43,20 @@ class ProvisionedShop:
     @property
     def dashboard_url(self) -> str:
         return settings.OXY_DASHBOARD_URL.format(domain=self.domain)
+
+
+T = TypeVar("T")
+
+
+def in_each_active_shop(run: Callable[[], T]) -> dict[str, T]:
+    """Run a shop's periodic work in every active shop's schema (suspended
+    shops wait); the results by slug."""
+    results = {}
+    shops = Organization.objects.filter(status=Organization.Status.ACTIVE).exclude(schema_name=get_public_schema_name())
+    for organization in shops:
+        with tenant_context(organization):
+            results[organization.slug] = run()
+    return results
 
 
 def shop_domain(slug: str) -> str:

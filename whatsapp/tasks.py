@@ -9,10 +9,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from oxy.celery import app
-from tenants.selectors import active_shops
+from tenants.services import in_each_active_shop
 
 from .inbox.models import InboundEvent
 from .providers.base import ProviderError
@@ -103,11 +102,7 @@ def send_message_task(self, message_id: int) -> str:
 def sweep_outbound_all_tenants_task() -> dict[str, int]:
     from .services.outbound import stale_sends_requeue
 
-    requeued = {}
-    for organization in active_shops():
-        with tenant_context(organization):
-            requeued[organization.slug] = stale_sends_requeue()
-    return {slug: count for slug, count in requeued.items() if count}
+    return {slug: count for slug, count in in_each_active_shop(stale_sends_requeue).items() if count}
 
 
 @app.task(name="whatsapp.download_media", queue="inbound", time_limit=120, autoretry_for=(ProviderError,),
@@ -129,13 +124,8 @@ def channel_reconnect_task(channel_id: int) -> str:
     name="whatsapp.health_check_all_tenants", queue="scheduled", public_schema=True, time_limit=300, max_retries=0
 )
 def channel_health_check_all_tenants_task() -> dict:
-    from .services.health import channel_health_check
+    from .services.health import channel_health_check, health_result_store
 
-    results = {}
-    for organization in active_shops():
-        with tenant_context(organization):
-            results[organization.slug] = channel_health_check()
-    from .services.health import health_result_store
-
+    results = in_each_active_shop(channel_health_check)
     health_result_store(results)
     return results
