@@ -67,13 +67,8 @@ def context_messages(ctx: TurnContext) -> list[dict]:
 
 
 def _history(ctx: TurnContext) -> list[dict]:
-    recent = list(
-        Message.objects.filter(conversation=ctx.conversation)
-        .exclude(kind="reaction")
-        .order_by("-created_at", "-id")[:HISTORY_MESSAGES]
-    )
     turns, size = [], 0
-    for message in recent:  # newest first, until the budget is spent
+    for message in ctx.recent:  # newest first, until the budget is spent
         text = message.words if message.kind == "text" else f"[{message.kind}] {message.words}".strip()
         if message.direction == Message.Direction.OUTBOUND and message.data.get("offers"):
             text += "\n(offers shown: " + ", ".join(message.data["offers"]) + ")"

@@ -24,7 +24,7 @@ from whatsapp.services.media import message_media_download
 from whatsapp.services.outbound import message_outbound_create
 
 from . import llm
-from .attendant import TurnOutcome, customer_turn
+from .attendant import HISTORY_MESSAGES, TurnOutcome, customer_turn
 from .models import AgentSettings, AIInteraction
 from .offline.parser import is_opt_out
 from .offline_attendant import media_only_turn, offline_turn, unheard_voice_turn
@@ -61,13 +61,12 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
             return "nothing due"
         if conversation.reply_due_at > now:
             return "not yet"  # a newer message rescheduled the reply
-        unanswered = _unanswered(conversation)
-        latest = unanswered[-1] if unanswered else None
+        ctx = TurnContext(conversation=conversation, customer=conversation.customer, now=now,
+                          recent=recent_messages(conversation=conversation))  # fmt: skip
+        latest = ctx.unanswered[-1] if ctx.unanswered else None
         if latest is None or AIInteraction.objects.filter(answers_message=latest).exists():
             Conversation.objects.filter(pk=conversation_id).update(reply_due_at=None)
             return "already answered"
-        ctx = TurnContext(conversation=conversation, customer=conversation.customer, now=now,
-                          offers_shown=_offers_shown(conversation), unanswered=unanswered)  # fmt: skip
         agent, model, outcome, error = _turn(ctx, now=now)
         data = {"offers": ctx.new_offers} if ctx.new_offers else {}
         if outcome.text:
@@ -139,14 +138,10 @@ def _voice_notes_transcribe(ctx: TurnContext, *, config: llm.LlmConfig | None, c
     return ""
 
 
-def _unanswered(conversation: Conversation) -> list[Message]:
-    """What the customer wrote since the shop last answered, oldest first (a burst is read together)."""
-    unanswered = []
-    for message in conversation.messages.exclude(kind="reaction").order_by("-created_at", "-id")[:10]:
-        if message.direction == Message.Direction.OUTBOUND:
-            break
-        unanswered.append(message)
-    return unanswered[::-1]
+def recent_messages(*, conversation: Conversation) -> list[Message]:
+    """The conversation's latest messages, newest first: what the turn
+    answers, the offers it showed, and the history the model reads."""
+    return list(conversation.messages.exclude(kind="reaction").order_by("-created_at", "-id")[:HISTORY_MESSAGES])
 
 
 def _why_offline(ctx: TurnContext, *, shop: AgentSettings | None, config: llm.LlmConfig | None, now) -> str:
@@ -166,17 +161,6 @@ def _why_offline(ctx: TurnContext, *, shop: AgentSettings | None, config: llm.Ll
     if recent >= per_minute:
         return "too many messages a minute"
     return ""
-
-
-def _offers_shown(conversation: Conversation) -> set[str]:
-    shown: set[str] = set()
-    for data in (
-        conversation.messages.filter(direction=Message.Direction.OUTBOUND, sender_kind="bot")
-        .order_by("-created_at")
-        .values_list("data", flat=True)[:5]
-    ):
-        shown.update(data.get("offers", []))
-    return shown
 
 
 def idle_conversations_hand_back(*, now=None) -> int:

@@ -12,6 +12,8 @@ book one the customer has not seen. Errors go back to the model as text.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
+from itertools import takewhile
 
 from django.contrib.postgres.search import SearchQuery
 from django.utils import timezone
@@ -37,10 +39,21 @@ class TurnContext:
     conversation: Conversation
     customer: Customer
     now: datetime
-    offers_shown: set[str]  # offer ids earlier bot messages showed the customer
-    unanswered: list[Message] = field(default_factory=list)  # what the customer wrote since the last answer
+    recent: list[Message] = field(default_factory=list)  # the conversation's latest messages, newest first
     new_offers: list[str] = field(default_factory=list)
     handed_over: str = ""  # the reason, once the turn handed over
+
+    @cached_property
+    def unanswered(self) -> list[Message]:
+        """What the customer wrote since the shop last answered, oldest first (a burst is read together)."""
+        inbound = Message.Direction.INBOUND
+        return list(takewhile(lambda message: message.direction == inbound, self.recent[:10]))[::-1]
+
+    @cached_property
+    def offers_shown(self) -> set[str]:
+        """Offer ids the bot's last few messages showed the customer."""
+        said = [m for m in self.recent if m.direction == Message.Direction.OUTBOUND and m.sender_kind == "bot"]
+        return {offer for message in said[:5] for offer in message.data.get("offers", [])}
 
     @property
     def unanswered_words(self) -> str:

@@ -30,6 +30,18 @@ ON CONFLICT (dedupe_key) DO NOTHING
 RETURNING id
 """  # noqa: S608 - table names come from the models
 
+# The fact and its rollups in one round trip: the rollups are added only
+# when the fact was new (a duplicate inserts nothing, so adds nothing).
+_EVENT_WITH_ROLLUPS = f"""
+WITH fact AS ({_EVENT_INSERT})
+INSERT INTO {DailyMetric._meta.db_table} AS rollup (day, metric, dim, shard, count, total)
+SELECT delta.* FROM (VALUES {{rows}}) AS delta (day, metric, dim, shard, count, total) WHERE EXISTS (SELECT FROM fact)
+ON CONFLICT (day, metric, dim, shard) DO UPDATE
+SET count = rollup.count + EXCLUDED.count, total = rollup.total + EXCLUDED.total
+RETURNING 1
+"""  # noqa: S608
+_DELTA_ROW = "(%s::date, %s, %s, %s::smallint, %s::bigint, %s::numeric)"
+
 _ROLLUP_UPSERT = f"""
 INSERT INTO {DailyMetric._meta.db_table} AS rollup (day, metric, dim, shard, count, total)
 VALUES {{rows}}
@@ -49,14 +61,19 @@ def event_record(
     """Record one fact and add it to the rollups; False if it was already recorded."""
     dims, value = dims or {}, Decimal(str(value))
     day = day or local_day(occurred_at)
+    fact = [kind, dedupe_key, occurred_at, day, json.dumps(dims, sort_keys=True), value]
+    deltas = sorted({(day, metric, dim): (count, total) for metric, dim, count, total in
+                     metrics_for(kind, dims, value)}.items())  # fmt: skip
+    shard = random.randrange(ROLLUP_SHARDS)  # noqa: S311 - see _rollups_add
     # No savepoint: a duplicate is skipped by ON CONFLICT, never rolled back to.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(_EVENT_INSERT, [kind, dedupe_key, occurred_at, day, json.dumps(dims, sort_keys=True), value])
-        if cursor.fetchone() is None:
-            return False
-        _rollups_add(cursor, {(day, metric, dim): (count, total) for metric, dim, count, total in
-                              metrics_for(kind, dims, value)})  # fmt: skip
-    return True
+        if not deltas:
+            cursor.execute(_EVENT_INSERT, fact)
+            return cursor.fetchone() is not None
+        rows = [value for (day, metric, dim), (count, total) in deltas
+                for value in (day, metric, dim, shard, count, total)]  # fmt: skip
+        cursor.execute(_EVENT_WITH_ROLLUPS.format(rows=", ".join([_DELTA_ROW] * len(deltas))), fact + rows)
+        return cursor.fetchone() is not None
 
 
 def _rollups_add(cursor, deltas: dict[tuple[date, str, str], tuple[int, Decimal]], *, shard: int | None = None) -> None:
@@ -89,7 +106,7 @@ def _open_record(conversation_id: int, at: datetime) -> ConversationRecord | Non
     return record if record is not None and at - record.last_message_at <= CONVERSATION_GAP else None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # the caller's transaction is ours: no savepoint to pay for
 def message_fact_record(*, message) -> None:
     """A message was stored (`whatsapp.Message`): count it, and follow its
     conversation: started, first answers (AI and person), hand-over."""
@@ -106,10 +123,11 @@ def message_fact_record(*, message) -> None:
         if record is None:
             record = ConversationRecord.objects.create(
                 conversation_id=message.conversation_id, channel_id=message.channel_id, started_at=at,
-                day=local_day(at), last_message_at=at,
+                day=local_day(at), last_message_at=at, messages_in=1,
             )  # fmt: skip
             event_record(kind=Kind.CONVERSATION_STARTED, dedupe_key=f"conversation:{record.pk}", occurred_at=at,
                          day=record.day, dims={"channel": message.channel_id})  # fmt: skip
+            return
         record.messages_in += 1
     elif record is None:
         return  # not an answer to anyone (a reminder, a campaign)

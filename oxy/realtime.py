@@ -8,10 +8,12 @@ connection may point at another schema. Groups are named per shop, so an
 event sent for one shop can never reach a socket opened on another's host.
 """
 
+import asyncio
+import os
+import threading
 from http.cookies import SimpleCookie
 from types import SimpleNamespace
 
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -110,6 +112,25 @@ def dashboard_event_send(*, event: str, data: dict) -> None:
     schema = connection.schema_name
     if schema == get_public_schema_name():
         raise RuntimeError("dashboard events belong to a shop; none is active")
-    async_to_sync(get_channel_layer().group_send)(
+    sending = get_channel_layer().group_send(
         dashboard_group_name(schema), {"type": "dashboard.event", "event": event, "data": data}
     )
+    asyncio.run_coroutine_threadsafe(sending, _sender_loop()).result(timeout=SEND_TIMEOUT_S)
+
+
+SEND_TIMEOUT_S = 5
+_sender: tuple[int, asyncio.AbstractEventLoop] | None = None
+_sender_lock = threading.Lock()
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    """This process's event loop for sending from sync code, on a thread of
+    its own. The channel layer keeps its Redis connections per loop: a fresh
+    loop per event (`async_to_sync`) would connect to Redis for every event."""
+    global _sender
+    with _sender_lock:
+        if _sender is None or _sender[0] != os.getpid():  # a forked child needs its own thread
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="dashboard-events", daemon=True).start()
+            _sender = (os.getpid(), loop)
+        return _sender[1]

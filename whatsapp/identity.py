@@ -65,29 +65,42 @@ def conversations_merge(*, keep: Customer, absorb: Customer) -> None:
 def customer_for_sender(sender: Sender) -> Customer:
     """The customer behind this sender, created or merged as needed.
 
-    Safe under concurrent deliveries: the unique phone and identity
-    constraints decide, and the loser of a race re-reads the winner's rows.
+    Most messages come from a known customer: one query finds them. Safe
+    under concurrent deliveries: the unique phone and identity constraints
+    decide, and the loser of a race re-reads the winner's rows.
     """
+    identities = _identities(sender)
+    owners = _identity_owners(identities)
+    known = {owners[key].pk: owners[key] for key in identities if key in owners}
+    if identities and len(owners) == len(identities) and len(known) == 1:
+        customer = next(iter(known.values()))
+        phone = _canonical_phone(sender)
+        if (not phone or customer.phone == phone) and (customer.name or not sender.name):
+            return customer
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                return _resolve(sender)
+                return _resolve(sender, identities, owners)
         except IntegrityError:
-            continue
-    return _resolve(sender)
+            owners = _identity_owners(identities)  # a concurrent delivery won: read what it wrote
+    return _resolve(sender, identities, _identity_owners(identities))
 
 
-def _resolve(sender: Sender) -> Customer:
+def _identity_owners(identities: list[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
+    if not identities:
+        return {}
+    found = CustomerIdentity.objects.select_related("customer").filter(
+        kind__in=[kind for kind, _ in identities], value__in=[value for _, value in identities]
+    )
+    return {(i.kind, i.value): i.customer for i in found if (i.kind, i.value) in identities}
+
+
+def _resolve(sender: Sender, identities: list[tuple[str, str]], owners: dict[tuple[str, str], Customer]) -> Customer:
     phone = _canonical_phone(sender)
-    identities = _identities(sender)
-    matches: dict[int, Customer] = {}
+    matches: dict[int, Customer] = {customer.pk: customer for customer in owners.values()}
     if phone:
         for customer in Customer.objects.filter(phone=phone):
             matches[customer.pk] = customer
-    lookup = CustomerIdentity.objects.select_related("customer")
-    for identity in lookup.filter(kind__in=[k for k, _ in identities], value__in=[v for _, v in identities]):
-        if (identity.kind, identity.value) in identities:
-            matches[identity.customer_id] = identity.customer
 
     if not matches:
         customer = Customer.objects.create(phone=phone, name=sender.name)
@@ -108,6 +121,11 @@ def _resolve(sender: Sender) -> Customer:
             changed.append("name")
         if changed:
             customer.save(update_fields=[*changed, "updated_at"])
-    for kind, value in identities:
-        CustomerIdentity.objects.get_or_create(kind=kind, value=value, defaults={"customer": customer})
+    # An id another customer already holds stays theirs (a concurrent
+    # delivery's, or one merged above, which moved with the merge).
+    CustomerIdentity.objects.bulk_create(
+        [CustomerIdentity(kind=kind, value=value, customer=customer) for kind, value in identities
+         if (kind, value) not in owners],
+        ignore_conflicts=True,
+    )  # fmt: skip
     return customer

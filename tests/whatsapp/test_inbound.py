@@ -57,6 +57,27 @@ def test_processing_an_event_twice_records_one_message(evolution_channel, alpha)
         assert Message.objects.count() == 1
 
 
+def test_a_known_customer_writing_again_is_found_in_one_query(evolution_channel, alpha, django_assert_max_num_queries):
+    _channel, route = evolution_channel
+    deliver_evolution(route, evolution_fixture("messages-upsert-text"))
+    with tenant_context(alpha):
+        identities = set(CustomerIdentity.objects.values_list("customer", "kind", "value"))
+    again = evolution_fixture("messages-upsert-text")
+    again["data"]["key"]["id"] = "AGAIN-1"
+    (event_id,) = inbound_items_store(route=route, items=evolution.webhook_items(again, b"x"))
+
+    # The whole event: its row, the shop, the customer, the conversation, the
+    # message, the rollups. Most messages take this path; keep it short.
+    with django_assert_max_num_queries(18):
+        assert inbound_event_process(event_id=event_id) == "processed"
+
+    with tenant_context(alpha):
+        (conversation,) = Conversation.objects.all()
+        assert conversation.messages.count() == 2
+        assert conversation.unread_count == 2
+        assert set(CustomerIdentity.objects.values_list("customer", "kind", "value")) == identities
+
+
 def test_the_same_message_in_two_deliveries_is_recorded_once(cloud_channel, alpha):
     _channel, route = cloud_channel
     raw, _sig = cloud_fixture("text")

@@ -4,11 +4,12 @@ corrects the state (and reconnects) when the two disagree."""
 
 import json
 
-import redis
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from oxy.redis_client import redis_client
 
 from ..models import Channel
 from ..providers import provider_for
@@ -65,11 +66,11 @@ def channel_reconnect(*, channel_id: int) -> str:
 
 def health_result_store(results: dict) -> None:
     payload = {"checked_at": timezone.now().isoformat(), "shops": results}
-    redis.Redis.from_url(settings.REDIS_URL).set(_health_key(), json.dumps(payload))
+    redis_client().set(_health_key(), json.dumps(payload))
 
 
 def health_result_last() -> dict | None:
-    raw = redis.Redis.from_url(settings.REDIS_URL).get(_health_key())
+    raw = redis_client().get(_health_key())
     return json.loads(raw) if raw else None
 
 

@@ -99,13 +99,8 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
     """Record a message once (the provider id is unique per channel). A
     message the business phone itself sent is a person on the shop's side:
     the conversation becomes human-owned and the bot goes quiet."""
-    if Message.objects.filter(channel=channel, provider_message_id=message.provider_message_id).exists():
-        return "duplicate"
     customer = customer_for_sender(message.sender)
-    conversation, _created = Conversation.objects.get_or_create(
-        customer=customer, channel=channel, defaults={"address": _address(message)}
-    )
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    conversation = _conversation_locked(customer, channel, address=_address(message))
     recorded = Message(
         conversation=conversation,
         channel=channel,
@@ -137,6 +132,7 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
         return "duplicate"  # the same message, recorded by a concurrent delivery
 
     now = timezone.now()
+    reply_due = not message.from_me and message.kind != "reaction" and conversation.owner == Conversation.Owner.BOT
     conversation.last_message_at = max(filter(None, [conversation.last_message_at, message.timestamp]))
     if sender_is_address_upgrade(conversation, message):
         conversation.address = _address(message)
@@ -148,6 +144,8 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
     else:
         conversation.last_inbound_at = message.timestamp
         conversation.unread_count = F("unread_count") + 1
+    if reply_due:
+        conversation.reply_due_at = now + timedelta(seconds=settings.OXY_REPLY_DEBOUNCE_S)
     conversation.save()
     customer.last_interaction_at = now
     customer.save(update_fields=["last_interaction_at"])
@@ -158,9 +156,21 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
 
         on_commit_in_this_schema(lambda: media_download_task.delay(recorded.pk))
     on_commit_in_this_schema(lambda: _announce_message(recorded, conversation))
-    if not message.from_me and message.kind not in {"reaction"}:
-        reply_needed(conversation=conversation, message=recorded)
+    if reply_due:
+        for handler in REPLY_NEEDED_HANDLERS:
+            handler(conversation=conversation, message=recorded)
     return "recorded"
+
+
+def _conversation_locked(customer, channel: Channel, *, address: str) -> Conversation:
+    conversation = Conversation.objects.select_for_update().filter(customer=customer, channel=channel).first()
+    if conversation is not None:
+        return conversation
+    try:
+        with transaction.atomic():
+            return Conversation.objects.create(customer=customer, channel=channel, address=address)  # ours till commit
+    except IntegrityError:  # a concurrent delivery created it first
+        return Conversation.objects.select_for_update().get(customer=customer, channel=channel)
 
 
 def sender_is_address_upgrade(conversation: Conversation, message: InboundMessage) -> bool:

@@ -5,7 +5,6 @@ import logging
 import random
 from datetime import timedelta
 
-import redis
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import QuerySet
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.services import message_fact_record
+from oxy.redis_client import redis_client
 from oxy.schemas import on_commit_in_this_schema
 
 from ..models import Channel, Conversation, Message
@@ -71,11 +71,10 @@ def _window_open(conversation: Conversation) -> bool:
 def _throttle_wait(channel: Channel) -> float:
     """Seconds to wait before this channel may send again (a fixed window per
     minute, shared by every worker through Redis); 0 when it may send now."""
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis_client()
     window = int(timezone.now().timestamp() // 60)
     key = f"{settings.OXY_REDIS_PREFIX}:throttle:{connection.schema_name}:{channel.pk}:{window}"
-    count = client.incr(key)
-    client.expire(key, 120)
+    count, _ = client.pipeline().incr(key).expire(key, 120).execute()
     if count <= channel.sends_per_minute:
         return 0.0
     client.decr(key)
