@@ -2,6 +2,7 @@
 the LLM ⇄ tools loop until it has something to say."""
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -15,7 +16,7 @@ from tenants.shop.models import ShopSettings
 from whatsapp.models import Message
 
 from . import llm
-from .tools import TOOLS, TurnContext, tool_run
+from .tools import TOOLS, Tool, TurnContext, tool_run
 
 MAX_STEPS = 6
 HISTORY_MESSAGES = 30
@@ -63,10 +64,10 @@ def context_messages(ctx: TurnContext) -> list[dict]:
         f"Pets: {'; '.join(pets) or 'none registered'}.\nRecent and upcoming bookings: {'; '.join(bookings) or 'none'}."
     )
     rules = RULES.format(assistant=shop.assistant_name if shop else "Oxy", shop=connection.tenant.name)
-    return [{"role": "system", "content": rules}, {"role": "system", "content": about}, *_history(ctx)]
+    return [{"role": "system", "content": rules}, {"role": "system", "content": about}, *history_messages(ctx)]
 
 
-def _history(ctx: TurnContext) -> list[dict]:
+def history_messages(ctx: TurnContext) -> list[dict]:
     turns, size = [], 0
     for message in ctx.recent:  # newest first, until the budget is spent
         text = message.words if message.kind == "text" else f"[{message.kind}] {message.words}".strip()
@@ -82,8 +83,16 @@ def _history(ctx: TurnContext) -> list[dict]:
 
 def customer_turn(*, ctx: TurnContext, config: llm.LlmConfig) -> TurnOutcome:
     """Run the model with the tools until it answers; raises LlmUnavailable."""
-    messages = context_messages(ctx)
-    schemas = [tool.schema() for tool in TOOLS]
+    return tools_loop(config=config, messages=context_messages(ctx), tools=TOOLS,
+                      run=lambda name, arguments: tool_run(ctx, name, arguments))  # fmt: skip
+
+
+def tools_loop(
+    *, config: llm.LlmConfig, messages: list[dict], tools: list[Tool], run: Callable[[str, dict | None], dict]
+) -> TurnOutcome:  # fmt: skip
+    """The LLM ⇄ tools loop shared by the attendant and Aurora: call the
+    model, run the tools it asks for, until it says something."""
+    schemas = [tool.schema() for tool in tools]
     outcome = TurnOutcome(text="")
     for _step in range(MAX_STEPS):
         reply = llm.chat(config=config, messages=messages, tools=schemas)
@@ -97,7 +106,7 @@ def customer_turn(*, ctx: TurnContext, config: llm.LlmConfig) -> TurnOutcome:
             return outcome
         messages.append(reply.assistant_message)
         for call in reply.tool_calls:
-            result = tool_run(ctx, call.name, call.arguments)
+            result = run(call.name, call.arguments)
             outcome.tool_calls.append({"name": call.name, "arguments": call.arguments, "result": result})
             messages.append({"role": "tool", "tool_call_id": call.id, "content": json.dumps(result, default=str)})
     raise llm.LlmUnavailable("the model kept calling tools without answering")

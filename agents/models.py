@@ -1,6 +1,7 @@
 """The agents' settings per shop, the shop's own questions and answers, and
 the log of every AI turn."""
 
+from datetime import time
 from decimal import Decimal
 
 from django.contrib.postgres.indexes import GinIndex
@@ -24,6 +25,14 @@ class AgentSettings(models.Model):
     customer_turns_per_minute = models.PositiveSmallIntegerField(default=5)
     handback_idle_minutes = models.PositiveSmallIntegerField(
         default=30, help_text=_("the AI takes a conversation back after a person has been silent this long; 0: never")
+    )
+    attendant_paused_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("set: the attendant hands every customer message to a person")
+    )
+    daily_summary_enabled = models.BooleanField(default=True, help_text=_("Aurora sends the owner a daily summary"))
+    daily_summary_at = models.TimeField(default=time(19, 0), help_text=_("shop time"))
+    alerts_enabled = models.BooleanField(
+        default=True, help_text=_("Aurora warns the owner when no-shows or cancellations run above normal")
     )
     address = models.CharField(max_length=300, blank=True)
     policies = models.TextField(blank=True, help_text=_("cancellation, payment, vaccines: what customers should know"))
@@ -61,6 +70,8 @@ class AIInteraction(models.Model):
     class Agent(models.TextChoices):
         CUSTOMER = "customer", _("customer attendant")
         OFFLINE = "offline", _("offline attendant")
+        AURORA = "aurora", _("Aurora (the owner's agent)")
+        AURORA_OFFLINE = "aurora_offline", _("Aurora, offline")
 
     class Outcome(models.TextChoices):
         REPLIED = "replied", _("replied")
@@ -70,7 +81,7 @@ class AIInteraction(models.Model):
     conversation = models.ForeignKey("whatsapp.Conversation", on_delete=models.CASCADE, related_name="ai_turns")
     # The newest customer message this turn answers: one turn per message, however often it is retried.
     answers_message = models.OneToOneField("whatsapp.Message", on_delete=models.CASCADE, related_name="ai_turn")
-    agent = models.CharField(max_length=10, choices=Agent.choices)
+    agent = models.CharField(max_length=16, choices=Agent.choices)
     model = models.CharField(max_length=80, blank=True)
     prompt_tokens = models.PositiveIntegerField(default=0)
     cached_tokens = models.PositiveIntegerField(default=0)
@@ -84,3 +95,27 @@ class AIInteraction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agent} {self.outcome} ({self.conversation_id})"
+
+
+class OwnerNotice(models.Model):
+    """Something Aurora told the owner on her own (a daily summary, an
+    alert): one per kind and key (the day, the channel event), however often
+    the scheduler runs or restarts."""
+
+    class Kind(models.TextChoices):
+        DAILY_SUMMARY = "daily_summary", _("daily summary")
+        NO_SHOW_ALERT = "no_show_alert", _("no-shows above normal")
+        CANCELLATION_ALERT = "cancellation_alert", _("cancellations above normal")
+        CHANNEL_DOWN = "channel_down", _("WhatsApp number disconnected")
+
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    key = models.CharField(max_length=80)
+    text = models.TextField()
+    sent_to = models.PositiveSmallIntegerField(default=0, help_text=_("owner numbers it was sent to"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="owner_notice_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"

@@ -69,6 +69,12 @@ def unheard_voice_turn(*, ctx: TurnContext, why: str) -> TurnOutcome:
                        + _team_answers(ctx))  # fmt: skip
 
 
+def paused_turn(*, ctx: TurnContext) -> TurnOutcome:
+    """The owner paused the attendant: the team answers every customer."""
+    hand_over(ctx, reason="the attendant is paused")
+    return TurnOutcome(text=_team_answers(ctx))
+
+
 def media_only_turn(*, ctx: TurnContext) -> TurnOutcome:
     kinds = sorted({message.kind for message in ctx.unanswered})
     hand_over(ctx, reason=f"the customer sent {', '.join(kinds)} without text")

@@ -23,11 +23,11 @@ from whatsapp.services.conversations import conversation_hand_back
 from whatsapp.services.media import message_media_download
 from whatsapp.services.outbound import message_outbound_create
 
-from . import llm
+from . import aurora, llm
 from .attendant import HISTORY_MESSAGES, TurnOutcome, customer_turn
 from .models import AgentSettings, AIInteraction
 from .offline.parser import is_opt_out
-from .offline_attendant import media_only_turn, offline_turn, unheard_voice_turn
+from .offline_attendant import media_only_turn, offline_turn, paused_turn, unheard_voice_turn
 from .tools import TurnContext
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,9 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
             Conversation.objects.filter(pk=conversation_id).update(reply_due_at=None)
             return "already answered"
         agent, model, outcome, error = _turn(ctx, now=now)
-        data = {"offers": ctx.new_offers} if ctx.new_offers else {}
+        data = ({"offers": ctx.new_offers} if ctx.new_offers else {}) | (
+            {"actions": ctx.new_actions} if ctx.new_actions else {}
+        )
         if outcome.text:
             message_outbound_create(conversation=conversation, text=outcome.text, sender_kind="bot", data=data)
         turn = AIInteraction.objects.create(
@@ -87,11 +89,15 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
 
 def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
     """(agent, model, outcome, why the LLM did not answer)"""
+    shop = AgentSettings.objects.first()
+    config = llm.llm_config(shop=shop)
+    if aurora.is_owner(ctx.customer.phone):
+        return _owner_turn(ctx, shop=shop, config=config, now=now)
     offline = AIInteraction.Agent.OFFLINE
     if is_opt_out(ctx.unanswered_words):
         return offline, "", offline_turn(ctx=ctx), "opt-outs are answered without the LLM"
-    shop = AgentSettings.objects.first()
-    config = llm.llm_config(shop=shop)
+    if shop and shop.attendant_paused_at:
+        return offline, "", paused_turn(ctx=ctx), "the owner paused the attendant"
     reason = _why_offline(ctx, shop=shop, config=config, now=now)
     unheard = _voice_notes_transcribe(ctx, config=config, cannot=reason)
     if unheard:
@@ -111,6 +117,22 @@ def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
         ctx.new_offers.clear()
         ctx.handed_over = ""
     return offline, "", offline_turn(ctx=ctx), reason
+
+
+def _owner_turn(ctx: TurnContext, *, shop: AgentSettings | None, config: llm.LlmConfig | None, now):
+    reason = _why_offline(ctx, shop=shop, config=config, now=now, per_customer_limit=False)
+    if not reason:
+        try:
+            with transaction.atomic():
+                outcome = aurora.owner_turn(ctx=ctx, config=config)
+            if outcome.text:
+                return AIInteraction.Agent.AURORA, config.model, outcome, ""
+            reason = "the model answered nothing"
+        except llm.LlmUnavailable as exc:
+            logger.warning("LLM unavailable for Aurora in conversation %s: %s", ctx.conversation.pk, exc)
+            reason = str(exc)
+        ctx.new_actions.clear()
+    return AIInteraction.Agent.AURORA_OFFLINE, "", aurora.offline_owner_turn(ctx=ctx), reason
 
 
 def _voice_notes_transcribe(ctx: TurnContext, *, config: llm.LlmConfig | None, cannot: str) -> str:
@@ -144,7 +166,9 @@ def recent_messages(*, conversation: Conversation) -> list[Message]:
     return list(conversation.messages.exclude(kind="reaction").order_by("-created_at", "-id")[:HISTORY_MESSAGES])
 
 
-def _why_offline(ctx: TurnContext, *, shop: AgentSettings | None, config: llm.LlmConfig | None, now) -> str:
+def _why_offline(
+    ctx: TurnContext, *, shop: AgentSettings | None, config: llm.LlmConfig | None, now, per_customer_limit: bool = True
+) -> str:  # fmt: skip
     if config is None:
         return "no LLM configured"
     if shop and shop.monthly_cap_usd is not None:
@@ -152,6 +176,8 @@ def _why_offline(ctx: TurnContext, *, shop: AgentSettings | None, config: llm.Ll
         spent = AIInteraction.objects.filter(created_at__gte=month_start).aggregate(s=Sum("cost_usd"))["s"]
         if (spent or Decimal(0)) >= shop.monthly_cap_usd:
             return "monthly LLM spend cap reached"
+    if not per_customer_limit:
+        return ""
     per_minute = shop.customer_turns_per_minute if shop else 5
     recent = AIInteraction.objects.filter(
         conversation__customer=ctx.customer,

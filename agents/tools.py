@@ -41,6 +41,7 @@ class TurnContext:
     now: datetime
     recent: list[Message] = field(default_factory=list)  # the conversation's latest messages, newest first
     new_offers: list[str] = field(default_factory=list)
+    new_actions: list[str] = field(default_factory=list)  # what Aurora proposed this turn, to be confirmed
     handed_over: str = ""  # the reason, once the turn handed over
 
     @cached_property
@@ -52,8 +53,16 @@ class TurnContext:
     @cached_property
     def offers_shown(self) -> set[str]:
         """Offer ids the bot's last few messages showed the customer."""
+        return self._bot_showed("offers", last=5)
+
+    @cached_property
+    def actions_shown(self) -> set[str]:
+        """Actions Aurora's last few messages proposed, which the owner may confirm."""
+        return self._bot_showed("actions", last=3)
+
+    def _bot_showed(self, key: str, *, last: int) -> set[str]:
         said = [m for m in self.recent if m.direction == Message.Direction.OUTBOUND and m.sender_kind == "bot"]
-        return {offer for message in said[:5] for offer in message.data.get("offers", [])}
+        return {item for message in said[:last] for item in message.data.get(key, [])}
 
     @property
     def unanswered_words(self) -> str:
@@ -76,12 +85,12 @@ class Tool:
                                                  "parameters": self.parameters}}  # fmt: skip
 
 
-def _object(properties: dict, required: tuple[str, ...] = ()) -> dict:
+def params(properties: dict, required: tuple[str, ...] = ()) -> dict:
     return {"type": "object", "properties": properties, "required": list(required), "additionalProperties": False}
 
 
 _SIZE = {"type": "string", "enum": list(PetSize.values), "description": "P, M, G or GG"}
-_DAY = {"type": "string", "description": "YYYY-MM-DD, the shop's local day"}
+DAY = {"type": "string", "description": "YYYY-MM-DD, the shop's local day"}
 
 
 def _local(moment: datetime) -> str:
@@ -204,32 +213,32 @@ def hand_over(ctx: TurnContext, reason: str) -> dict:
 
 TOOLS = [
     Tool("list_services", "Services with price and duration, for a pet or a size.",
-         _object({"pet_id": {"type": "integer"}, "size": _SIZE}), list_services),
+         params({"pet_id": {"type": "integer"}, "size": _SIZE}), list_services),
     Tool("register_pet", "Register the customer's pet.",
-         _object({"name": {"type": "string"}, "species": {"type": "string", "enum": list(Species.values)},
+         params({"name": {"type": "string"}, "species": {"type": "string", "enum": list(Species.values)},
                   "size": _SIZE, "breed": {"type": "string"}}, ("name", "species", "size")), register_pet),
     Tool("find_free_slots", "Free times for a service between two days (at most 14 days).",
-         _object({"service_id": {"type": "integer"}, "day_from": _DAY, "day_to": _DAY, "pet_id": {"type": "integer"},
+         params({"service_id": {"type": "integer"}, "day_from": DAY, "day_to": DAY, "pet_id": {"type": "integer"},
                   "size": _SIZE}, ("service_id", "day_from")), find_free_slots),
     Tool("book_offer", "Book a slot the customer accepted, by its offer_id.",
-         _object({"offer_id": {"type": "string"}, "pet_id": {"type": "integer"}}, ("offer_id",)), book_offer),
-    Tool("my_bookings", "The customer's upcoming bookings.", _object({}), my_bookings),
+         params({"offer_id": {"type": "string"}, "pet_id": {"type": "integer"}}, ("offer_id",)), book_offer),
+    Tool("my_bookings", "The customer's upcoming bookings.", params({}), my_bookings),
     Tool("reschedule_booking", "Move a booking to a slot the customer accepted.",
-         _object({"booking_id": {"type": "integer"}, "offer_id": {"type": "string"}}, ("booking_id", "offer_id")),
+         params({"booking_id": {"type": "integer"}, "offer_id": {"type": "string"}}, ("booking_id", "offer_id")),
          reschedule_booking),
     Tool("cancel_booking", "Cancel one of the customer's bookings.",
-         _object({"booking_id": {"type": "integer"}, "reason": {"type": "string"}}, ("booking_id",)), cancel_booking),
+         params({"booking_id": {"type": "integer"}, "reason": {"type": "string"}}, ("booking_id",)), cancel_booking),
     Tool("business_info", "Address, opening hours, policies and the shop's answers to common questions.",
-         _object({"question": {"type": "string"}}), business_info),
+         params({"question": {"type": "string"}}), business_info),
     Tool("hand_over", "Pass the conversation to a person (say why).",
-         _object({"reason": {"type": "string"}}, ("reason",)), hand_over),
+         params({"reason": {"type": "string"}}, ("reason",)), hand_over),
 ]  # fmt: skip
 TOOLS_BY_NAME = {tool.name: tool for tool in TOOLS}
 
 
-def tool_run(ctx: TurnContext, name: str, arguments: dict | None) -> dict:
+def tool_run(ctx: TurnContext, name: str, arguments: dict | None, tools: dict[str, Tool] = TOOLS_BY_NAME) -> dict:
     """Run a tool; anything refused comes back as {"error": ...} for the model."""
-    tool = TOOLS_BY_NAME.get(name)
+    tool = tools.get(name)
     if tool is None:
         return {"error": f"unknown tool {name}"}
     if arguments is None:

@@ -1,0 +1,176 @@
+"""What Aurora can do for the owner, as typed tools. Figures come from
+analytics (one definition of every number); actions that change the shop
+are proposed first and run only when the owner confirms that exact proposal
+in a later message (the server checks it was shown, as with slot offers)."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from analytics.selectors import shop_summary
+from bookings.availability import shop_timezone
+from bookings.models import Booking, Customer
+from tenants.shop.services import Actor, audit_record
+from whatsapp.models import Conversation
+
+from .models import AgentSettings
+from .tools import DAY, Tool, ToolError, TurnContext, params
+
+AURORA = Actor("ai", "Aurora")
+PERIODS = ("today", "yesterday", "this_week", "last_7_days", "this_month", "last_month", "this_year", "custom")
+ACTIONS = {"pause_attendant", "resume_attendant"}
+
+
+def period_days(period: str, *, today: date, day_from: str = "", day_to: str = "") -> tuple[date, date]:
+    """The first and last day of a named period, in the shop's calendar."""
+    match period:
+        case "today":
+            return today, today
+        case "yesterday":
+            return today - timedelta(days=1), today - timedelta(days=1)
+        case "this_week":
+            return today - timedelta(days=today.weekday()), today
+        case "last_7_days":
+            return today - timedelta(days=6), today
+        case "this_month":
+            return today.replace(day=1), today
+        case "last_month":
+            last = today.replace(day=1) - timedelta(days=1)
+            return last.replace(day=1), last
+        case "this_year":
+            return today.replace(month=1, day=1), today
+        case "custom":
+            try:
+                start, end = date.fromisoformat(day_from), date.fromisoformat(day_to or day_from)
+            except ValueError as exc:
+                raise ToolError("day_from and day_to must be YYYY-MM-DD.") from exc
+            if end < start:
+                raise ToolError("day_to is before day_from.")
+            return start, end
+    raise ToolError(f"Unknown period; use one of {', '.join(PERIODS)}.")
+
+
+def _today(ctx: TurnContext) -> date:
+    return timezone.localtime(ctx.now, shop_timezone()).date()
+
+
+def business_figures(ctx: TurnContext, period: str, day_from: str = "", day_to: str = "") -> dict:
+    start, end = period_days(period, today=_today(ctx), day_from=day_from, day_to=day_to)
+    summary = shop_summary(start=start, end=end, now=ctx.now)
+    conversations, bookings = summary["conversations"], summary["bookings"]
+    return {
+        "period": summary["period"],
+        "messages": {"in": summary["messages"]["in"], "out": summary["messages"]["out"]},
+        "conversations": {key: conversations[key] for key in (
+            "started", "ai_alone", "handed_over", "human_only", "unanswered", "converted", "conversion_rate",
+            "first_response_ai_s", "first_response_human_s")},
+        "bookings": {key: bookings[key] for key in (
+            "made", "by_source", "revenue_booked", "revenue_completed", "completed", "average_ticket", "cancelled",
+            "no_shows", "no_show_rate", "top_services")},
+        "customers": {key: summary["customers"][key] for key in ("new", "returning")},
+        "ai": summary["ai"],
+    }  # fmt: skip
+
+
+def agenda(ctx: TurnContext, day: str = "") -> dict:
+    try:
+        on = date.fromisoformat(day) if day else _today(ctx)
+    except ValueError as exc:
+        raise ToolError("day must be YYYY-MM-DD.") from exc
+    tz = shop_timezone()
+    day_start = datetime.combine(on, time.min, tz)
+    bookings = (
+        Booking.objects.filter(start__gte=day_start, start__lt=day_start + timedelta(days=1))
+        .exclude(status=Booking.Status.CANCELLED)
+        .select_related("service", "pet", "customer")
+        .order_by("start")
+    )
+    return {
+        "day": on.isoformat(),
+        "bookings": [
+            {
+                "time": f"{timezone.localtime(b.start, tz):%H:%M}",
+                "service": b.service.name,
+                "pet": b.pet.name if b.pet else "",
+                "customer": b.customer.name or b.customer.phone,
+                "status": b.status,
+            }
+            for b in bookings[:40]
+        ],  # fmt: skip
+    }
+
+
+def inactive_customers(ctx: TurnContext, days: int = 60) -> dict:
+    if not 1 <= days <= 3650:
+        raise ToolError("days must be between 1 and 3650.")
+    since = ctx.now - timedelta(days=days)
+    inactive = Customer.objects.filter(
+        Q(last_interaction_at__lt=since) | Q(last_interaction_at__isnull=True, created_at__lt=since)
+    ).order_by("-last_interaction_at")
+    return {
+        "days": days,
+        "count": inactive.count(),
+        "examples": [
+            {
+                "name": c.name or c.phone,
+                "last_contact": c.last_interaction_at.date().isoformat() if c.last_interaction_at else None,
+            }
+            for c in inactive[:10]
+        ],  # fmt: skip
+    }
+
+
+def recent_handovers(ctx: TurnContext, limit: int = 5) -> dict:
+    handed = (
+        Conversation.objects.filter(owner=Conversation.Owner.HUMAN)
+        .exclude(pk=ctx.conversation.pk)
+        .select_related("customer")
+        .order_by("-owner_changed_at")[: max(1, min(limit, 20))]
+    )
+    return {"handovers": [{"customer": c.customer.name or c.customer.phone, "reason": c.handover_reason,
+                           "since": timezone.localtime(c.owner_changed_at, shop_timezone()).strftime("%d/%m %H:%M")
+                           if c.owner_changed_at else None} for c in handed]}  # fmt: skip
+
+
+def propose_action(ctx: TurnContext, action: str) -> dict:
+    if action not in ACTIONS:
+        raise ToolError(f"Unknown action; use one of {', '.join(sorted(ACTIONS))}.")
+    ctx.new_actions.append(action)
+    return {"proposed": action, "note": "Ask the owner to confirm; run confirm_action only after their yes."}
+
+
+def confirm_action(ctx: TurnContext, action: str) -> dict:
+    if action not in ctx.actions_shown:
+        raise ToolError("That action was not proposed to the owner yet: propose it and wait for their yes.")
+    attendant_pause_set(paused=action == "pause_attendant", actor=AURORA, now=ctx.now)
+    return {"done": action}
+
+
+def attendant_pause_set(*, paused: bool, actor: Actor, now) -> AgentSettings:
+    """Pause (every customer message goes to a person) or resume the
+    attendant; effective from the next customer message."""
+    shop, _created = AgentSettings.objects.get_or_create(singleton=True)
+    shop.attendant_paused_at = now if paused else None
+    shop.save(update_fields=["attendant_paused_at"])
+    audit_record(actor=actor, action="attendant.pause" if paused else "attendant.resume", target="attendant")
+    return shop
+
+
+_PERIOD = {"type": "string", "enum": list(PERIODS)}
+_ACTION = {"type": "string", "enum": sorted(ACTIONS)}
+AURORA_TOOLS = [
+    Tool("business_figures", "The shop's figures for a period: messages, conversations (AI alone, handed over, "
+         "human only), bookings by source, revenue, cancellations, no-shows, AI cost.",
+         params({"period": _PERIOD, "day_from": DAY, "day_to": DAY}, ("period",)), business_figures),
+    Tool("agenda", "The bookings of a day (today if no day).", params({"day": DAY}), agenda),
+    Tool("inactive_customers", "Customers with no contact for N days.",
+         params({"days": {"type": "integer"}}), inactive_customers),
+    Tool("recent_handovers", "Conversations waiting on a person, newest first.",
+         params({"limit": {"type": "integer"}}), recent_handovers),
+    Tool("propose_action", "Propose pausing or resuming the customer attendant (the owner must confirm).",
+         params({"action": _ACTION}, ("action",)), propose_action),
+    Tool("confirm_action", "Run an action the owner confirmed, after it was proposed in an earlier message.",
+         params({"action": _ACTION}, ("action",)), confirm_action),
+]  # fmt: skip
+AURORA_TOOLS_BY_NAME = {tool.name: tool for tool in AURORA_TOOLS}
