@@ -9,8 +9,8 @@ import pytest
 from agents.aurora_tools import period_days
 from agents.models import AgentSettings, AIInteraction
 from analytics.selectors import shop_summary
-from tests.agents.conftest import NOW, PHONE, bot_texts, customer_says, reply_turn
 from tenants.shop.models import AuditEntry, OwnerNumber
+from tests.agents.conftest import NOW, PHONE, bot_texts, customer_says, reply_turn
 from whatsapp.models import Conversation
 
 OWNER = "+5511944440000"
@@ -143,7 +143,8 @@ def test_named_periods_are_the_shops_calendar(period, expected):
 
 def test_a_figure_tool_error_goes_back_to_the_model(shop, owner, llm):
     conversation = customer_says(shop, "números de ontem a anteontem", phone=owner)
-    llm.script_tool_calls([("business_figures", {"period": "custom", "day_from": "2030-03-04", "day_to": "2030-03-01"})])
+    backwards = {"period": "custom", "day_from": "2030-03-04", "day_to": "2030-03-01"}
+    llm.script_tool_calls([("business_figures", backwards)])
     llm.script(lambda request: json.loads(request["messages"][-1]["content"])["error"])
 
     assert reply_turn(conversation) == "replied"
