@@ -98,7 +98,7 @@ def _offline_answer(ctx: TurnContext, words: str) -> str:
         return _handovers_text(recent_handovers(ctx))
     for period, pattern in _PERIOD_WORDS:
         if re.search(pattern, words):
-            return _figures_text(business_figures(ctx, period=period))
+            return figures_text(business_figures(ctx, period=period))
     return _(
         "I can tell you the figures (today, this week, this month), the agenda, inactive customers and the "
         "conversations waiting for your team, and pause or resume the attendant. What would you like?"
@@ -112,7 +112,7 @@ def _just_proposed(ctx: TurnContext) -> str | None:
     return actions[-1] if actions else None
 
 
-def _figures_text(figures: dict) -> str:
+def figures_text(figures: dict) -> str:
     conversations, bookings, ai = figures["conversations"], figures["bookings"], figures["ai"]
     period = figures["period"]
     return _(

@@ -57,7 +57,12 @@ def _today(ctx: TurnContext) -> date:
 
 def business_figures(ctx: TurnContext, period: str, day_from: str = "", day_to: str = "") -> dict:
     start, end = period_days(period, today=_today(ctx), day_from=day_from, day_to=day_to)
-    summary = shop_summary(start=start, end=end, now=ctx.now)
+    return period_figures(start=start, end=end, now=ctx.now)
+
+
+def period_figures(*, start: date, end: date, now: datetime) -> dict:
+    """The figures the owner reads (analytics' own), for days in the shop's calendar."""
+    summary = shop_summary(start=start, end=end, now=now)
     conversations, bookings = summary["conversations"], summary["bookings"]
     return {
         "period": summary["period"],

@@ -106,10 +106,9 @@ class OwnerNotice(models.Model):
         DAILY_SUMMARY = "daily_summary", _("daily summary")
         NO_SHOW_ALERT = "no_show_alert", _("no-shows above normal")
         CANCELLATION_ALERT = "cancellation_alert", _("cancellations above normal")
-        CHANNEL_DOWN = "channel_down", _("WhatsApp number disconnected")
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    key = models.CharField(max_length=80)
+    key = models.CharField(max_length=80, help_text=_("what makes it one: the shop's day"))
     text = models.TextField()
     sent_to = models.PositiveSmallIntegerField(default=0, help_text=_("owner numbers it was sent to"))
     created_at = models.DateTimeField(auto_now_add=True)

@@ -20,3 +20,11 @@ def idle_conversations_hand_back_all_tenants_task() -> dict[str, int]:
     from .services import idle_conversations_hand_back
 
     return {slug: count for slug, count in in_each_active_shop(idle_conversations_hand_back).items() if count}
+
+
+@app.task(name="agents.owner_notices_all_tenants", queue="scheduled", public_schema=True, time_limit=300,
+          max_retries=0)  # fmt: skip
+def owner_notices_all_tenants_task() -> dict[str, list[str]]:
+    from .owner_notices import owner_notices_due
+
+    return {slug: sent for slug, sent in in_each_active_shop(owner_notices_due).items() if sent}

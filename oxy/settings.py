@@ -200,6 +200,7 @@ CELERY_BEAT_SCHEDULE = {
         ("whatsapp-sweep-outbound", "whatsapp.sweep_outbound_all_tenants", OXY_OUTBOUND_SWEEP_S),
         ("whatsapp-purge-inbox", "whatsapp.purge_inbox", 6 * 3600.0),
         ("agents-hand-back-idle", "agents.hand_back_idle_all_tenants", 60.0),
+        ("agents-owner-notices", "agents.owner_notices_all_tenants", 60.0),
     ]
 }
 # Cloud API deliveries carry up to 1,000 updates (about 3 MB).

@@ -1,0 +1,117 @@
+"""What Aurora tells the owner on her own: a daily summary at the shop's
+chosen time, and alerts when no-shows or cancellations run above the last
+four weeks' normal. Each notice is recorded once per kind and day (a unique
+key), so a scheduler that runs every minute, restarts or runs late sends it
+once."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from analytics.models import AnalyticsEvent
+from analytics.selectors import rollup_totals
+from bookings.availability import shop_timezone
+from bookings.services import customer_get_or_create
+from oxy.realtime import dashboard_event_send
+from oxy.schemas import on_commit_in_this_schema
+from tenants.shop.models import OwnerNumber, ShopSettings
+from whatsapp.models import Channel, Conversation
+from whatsapp.services.outbound import SendRefused, message_outbound_create
+
+from .aurora import figures_text
+from .aurora_tools import AURORA, period_figures
+from .models import AgentSettings, OwnerNotice
+
+logger = logging.getLogger(__name__)
+
+BASELINE_WEEKS = 4
+# Above normal: half as many again as a usual week, and at least two more.
+ALERT_FACTOR, ALERT_MARGIN = 1.5, 2
+
+
+def owner_notices_due(*, now: datetime | None = None) -> list[str]:
+    """Send this shop's notices that are due; the kinds sent."""
+    now = now or timezone.now()
+    shop = AgentSettings.objects.first() or AgentSettings()
+    local = timezone.localtime(now, shop_timezone())
+    if local.time() < shop.daily_summary_at:
+        return []  # the day's notices go out together, at the owner's chosen time
+    day = local.date()
+    done = set(OwnerNotice.objects.filter(key=day.isoformat()).values_list("kind", flat=True))
+    due: dict[str, str] = {}
+    with translation.override(_shop_language()):
+        if shop.daily_summary_enabled and OwnerNotice.Kind.DAILY_SUMMARY not in done:
+            figures = period_figures(start=day, end=day, now=now)
+            due[OwnerNotice.Kind.DAILY_SUMMARY] = _("Aurora's daily summary.") + "\n" + figures_text(figures)
+        for kind, event, what in [
+            (OwnerNotice.Kind.NO_SHOW_ALERT, AnalyticsEvent.Kind.BOOKING_NO_SHOW, _("no-shows")),
+            (OwnerNotice.Kind.CANCELLATION_ALERT, AnalyticsEvent.Kind.BOOKING_CANCELLED, _("cancellations")),
+        ]:
+            if not shop.alerts_enabled or kind in done:
+                continue
+            last_week, normal = above_normal(event, today=day)
+            if last_week is not None:
+                due[kind] = _("Heads up: %(count)s %(what)s in the last 7 days; a usual week has %(normal)s.") % {
+                    "count": last_week, "what": what, "normal": f"{normal:g}"}  # fmt: skip
+    return [kind for kind, text in due.items() if owner_notice_send(kind=kind, key=day.isoformat(), text=text)]
+
+
+def above_normal(event: str, *, today) -> tuple[int | None, float]:
+    """(the last 7 days' count if above the previous four weeks' weekly
+    average by the alert's margin, else None; that average)"""
+    week_start = today - timedelta(days=6)
+    last_week = rollup_totals(start=week_start, end=today).count(event)
+    before = rollup_totals(start=week_start - timedelta(weeks=BASELINE_WEEKS), end=week_start - timedelta(days=1))
+    normal = before.count(event) / BASELINE_WEEKS
+    above = last_week > normal * ALERT_FACTOR and last_week - normal >= ALERT_MARGIN
+    return (last_week if above else None), normal
+
+
+def owner_notice_send(*, kind: str, key: str, text: str) -> OwnerNotice | None:
+    """Record the notice (once per kind and key) and send it to every owner
+    number over the shop's first connected channel; None if it was sent
+    before."""
+    try:
+        with transaction.atomic():
+            notice = OwnerNotice.objects.create(kind=kind, key=key, text=text)
+            notice.sent_to = _send_to_owners(notice)
+            notice.save(update_fields=["sent_to"])
+    except IntegrityError:
+        return None  # already sent (or being sent by a concurrent run)
+    on_commit_in_this_schema(lambda: _announce(notice))
+    return notice
+
+
+def _send_to_owners(notice: OwnerNotice) -> int:
+    channel = Channel.objects.filter(state=Channel.State.CONNECTED).order_by("pk").first()
+    if channel is None:
+        logger.warning("owner notice %s not sent: no connected WhatsApp number", notice.pk)
+        return 0
+    sent = 0
+    for number in OwnerNumber.objects.order_by("pk"):
+        owner, _created = customer_get_or_create(phone=number.phone, actor=AURORA, name=number.label)
+        conversation, _created = Conversation.objects.get_or_create(
+            customer=owner, channel=channel, defaults={"address": number.phone.lstrip("+")}
+        )
+        try:
+            message_outbound_create(conversation=conversation, text=notice.text, sender_kind="bot",
+                                    data={"notice": notice.kind})  # fmt: skip
+            sent += 1
+        except SendRefused as exc:
+            logger.warning("owner notice %s not sent to %s: %s", notice.pk, number.pk, exc)
+    return sent
+
+
+def _announce(notice: OwnerNotice) -> None:
+    try:
+        dashboard_event_send(event="aurora.notice", data={"kind": notice.kind, "text": notice.text})
+    except Exception:  # noqa: BLE001 - the notice is saved and sent; the dashboard shows it on reload
+        logger.warning("dashboard event for owner notice %s not sent", notice.pk)
+
+
+def _shop_language() -> str:
+    shop = ShopSettings.objects.first()
+    return shop.language if shop else "pt-br"
