@@ -5,12 +5,12 @@ in a later message (the server checks it was shown, as with slot offers)."""
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q
 from django.utils import timezone
 
 from analytics.selectors import shop_summary
 from bookings.availability import shop_timezone
-from bookings.models import Booking, Customer
+from bookings.models import Booking
+from bookings.selectors import customers_inactive
 from tenants.shop.services import Actor, audit_record
 from whatsapp.models import Conversation
 
@@ -110,9 +110,7 @@ def inactive_customers(ctx: TurnContext, days: int = 60) -> dict:
     if not 1 <= days <= 3650:
         raise ToolError("days must be between 1 and 3650.")
     since = ctx.now - timedelta(days=days)
-    inactive = Customer.objects.filter(
-        Q(last_interaction_at__lt=since) | Q(last_interaction_at__isnull=True, created_at__lt=since)
-    ).order_by("-last_interaction_at")
+    inactive = customers_inactive(since=since).order_by("-last_interaction_at")
     return {
         "days": days,
         "count": inactive.count(),

@@ -5,6 +5,7 @@ messages a minute), by the offline attendant, which hands over what it
 cannot handle. Either way the customer is answered."""
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -98,41 +99,44 @@ def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
         return offline, "", offline_turn(ctx=ctx), "opt-outs are answered without the LLM"
     if shop and shop.attendant_paused_at:
         return offline, "", paused_turn(ctx=ctx), "the owner paused the attendant"
-    reason = _why_offline(ctx, shop=shop, config=config, now=now)
+    reason = _llm_refusal(shop=shop, config=config, now=now) or _too_many_a_minute(ctx, shop=shop, now=now)
     unheard = _voice_notes_transcribe(ctx, config=config, cannot=reason)
     if unheard:
         return offline, "", unheard_voice_turn(ctx=ctx, why=unheard), unheard
     if not ctx.unanswered_words and any(message.kind in WORDLESS_MEDIA for message in ctx.unanswered):
         return offline, "", media_only_turn(ctx=ctx), "pictures and files need a person"
     if not reason:
-        try:
-            with transaction.atomic():  # a failed turn leaves no half-done tool writes behind
-                outcome = customer_turn(ctx=ctx, config=config)
-            if outcome.text or ctx.handed_over:
-                return AIInteraction.Agent.CUSTOMER, config.model, outcome, ""
-            reason = "the model answered nothing"
-        except llm.LlmUnavailable as exc:
-            logger.warning("LLM unavailable for conversation %s: %s", ctx.conversation.pk, exc)
-            reason = str(exc)
-        ctx.new_offers.clear()
-        ctx.handed_over = ""
+        outcome, reason = _llm_answer(ctx, lambda: customer_turn(ctx=ctx, config=config))
+        if outcome:
+            return AIInteraction.Agent.CUSTOMER, config.model, outcome, ""
     return offline, "", offline_turn(ctx=ctx), reason
 
 
 def _owner_turn(ctx: TurnContext, *, shop: AgentSettings | None, config: llm.LlmConfig | None, now):
-    reason = _why_offline(ctx, shop=shop, config=config, now=now, per_customer_limit=False)
+    reason = _llm_refusal(shop=shop, config=config, now=now)
     if not reason:
-        try:
-            with transaction.atomic():
-                outcome = aurora.owner_turn(ctx=ctx, config=config)
-            if outcome.text:
-                return AIInteraction.Agent.AURORA, config.model, outcome, ""
-            reason = "the model answered nothing"
-        except llm.LlmUnavailable as exc:
-            logger.warning("LLM unavailable for Aurora in conversation %s: %s", ctx.conversation.pk, exc)
-            reason = str(exc)
-        ctx.new_actions.clear()
+        outcome, reason = _llm_answer(ctx, lambda: aurora.owner_turn(ctx=ctx, config=config))
+        if outcome:
+            return AIInteraction.Agent.AURORA, config.model, outcome, ""
     return AIInteraction.Agent.AURORA_OFFLINE, "", aurora.offline_owner_turn(ctx=ctx), reason
+
+
+def _llm_answer(ctx: TurnContext, turn: Callable[[], TurnOutcome]) -> tuple[TurnOutcome | None, str]:
+    """(the LLM's outcome, "") or (None, why not); a failed turn leaves no
+    half-done tool writes behind, nor offers or actions it never said."""
+    try:
+        with transaction.atomic():
+            outcome = turn()
+        if outcome.text or ctx.handed_over:
+            return outcome, ""
+        reason = "the model answered nothing"
+    except llm.LlmUnavailable as exc:
+        logger.warning("LLM unavailable for conversation %s: %s", ctx.conversation.pk, exc)
+        reason = str(exc)
+    ctx.new_offers.clear()
+    ctx.new_actions.clear()
+    ctx.handed_over = ""
+    return None, reason
 
 
 def _voice_notes_transcribe(ctx: TurnContext, *, config: llm.LlmConfig | None, cannot: str) -> str:
@@ -166,9 +170,8 @@ def recent_messages(*, conversation: Conversation) -> list[Message]:
     return list(conversation.messages.exclude(kind="reaction").order_by("-created_at", "-id")[:HISTORY_MESSAGES])
 
 
-def _why_offline(
-    ctx: TurnContext, *, shop: AgentSettings | None, config: llm.LlmConfig | None, now, per_customer_limit: bool = True
-) -> str:  # fmt: skip
+def _llm_refusal(*, shop: AgentSettings | None, config: llm.LlmConfig | None, now) -> str:
+    """Why the LLM may not answer now in this shop ("" if it may)."""
     if config is None:
         return "no LLM configured"
     if shop and shop.monthly_cap_usd is not None:
@@ -176,17 +179,17 @@ def _why_offline(
         spent = AIInteraction.objects.filter(created_at__gte=month_start).aggregate(s=Sum("cost_usd"))["s"]
         if (spent or Decimal(0)) >= shop.monthly_cap_usd:
             return "monthly LLM spend cap reached"
-    if not per_customer_limit:
-        return ""
+    return ""
+
+
+def _too_many_a_minute(ctx: TurnContext, *, shop: AgentSettings | None, now) -> str:
     per_minute = shop.customer_turns_per_minute if shop else 5
     recent = AIInteraction.objects.filter(
         conversation__customer=ctx.customer,
         agent=AIInteraction.Agent.CUSTOMER,
         created_at__gte=now - timedelta(minutes=1),
     ).count()
-    if recent >= per_minute:
-        return "too many messages a minute"
-    return ""
+    return "too many messages a minute" if recent >= per_minute else ""
 
 
 def idle_conversations_hand_back(*, now=None) -> int:

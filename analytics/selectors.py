@@ -4,11 +4,12 @@ exports and Aurora share. Periods are shop-local days, both ends included."""
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from bookings.availability import shop_timezone
-from bookings.models import Customer, Pet, Service
+from bookings.models import Pet, Service
+from bookings.selectors import customers_inactive
 
 from .models import AnalyticsEvent, ConversationRecord, DailyMetric
 from .services import local_day
@@ -146,9 +147,7 @@ def _customer_figures(*, start: date, end: date, totals: Totals, inactive_days: 
         .count()
     )
     inactive_since = now - timedelta(days=inactive_days)
-    inactive = Customer.objects.filter(
-        Q(last_interaction_at__lt=inactive_since) | Q(last_interaction_at__isnull=True, created_at__lt=inactive_since)
-    ).count()
+    inactive = customers_inactive(since=inactive_since).count()
     pets = dict(Pet.objects.values_list("species").annotate(n=Count("id")).values_list("species", "n"))
     return {
         "new": totals.count(Kind.CUSTOMER_NEW),

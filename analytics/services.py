@@ -62,31 +62,33 @@ def event_record(
     dims, value = dims or {}, Decimal(str(value))
     day = day or local_day(occurred_at)
     fact = [kind, dedupe_key, occurred_at, day, json.dumps(dims, sort_keys=True), value]
-    deltas = sorted({(day, metric, dim): (count, total) for metric, dim, count, total in
-                     metrics_for(kind, dims, value)}.items())  # fmt: skip
-    shard = random.randrange(ROLLUP_SHARDS)  # noqa: S311 - see _rollups_add
+    deltas = {(day, metric, dim): (count, total) for metric, dim, count, total in metrics_for(kind, dims, value)}
+    # One shard per fact, picked at random: concurrent writers of the same
+    # figure mostly land on different rows.
+    shard = random.randrange(ROLLUP_SHARDS)  # noqa: S311 - not a secret
     # No savepoint: a duplicate is skipped by ON CONFLICT, never rolled back to.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if not deltas:
             cursor.execute(_EVENT_INSERT, fact)
-            return cursor.fetchone() is not None
-        rows = [value for (day, metric, dim), (count, total) in deltas
-                for value in (day, metric, dim, shard, count, total)]  # fmt: skip
-        cursor.execute(_EVENT_WITH_ROLLUPS.format(rows=", ".join([_DELTA_ROW] * len(deltas))), fact + rows)
+        else:
+            query = _EVENT_WITH_ROLLUPS.format(rows=", ".join([_DELTA_ROW] * len(deltas)))
+            cursor.execute(query, fact + _delta_params(deltas, shard=shard))
         return cursor.fetchone() is not None
 
 
-def _rollups_add(cursor, deltas: dict[tuple[date, str, str], tuple[int, Decimal]], *, shard: int | None = None) -> None:
-    # One shard per call, picked at random: concurrent writers of the same
-    # figure mostly land on different rows. Sorted: those that meet lock the
-    # rows in the same order.
-    shard = random.randrange(ROLLUP_SHARDS) if shard is None else shard  # noqa: S311 - not a secret
+def _delta_params(deltas: dict[tuple[date, str, str], tuple[int, Decimal]], *, shard: int) -> list:
+    # Sorted: writers that meet lock the rollup rows in the same order.
+    return [value for (day, metric, dim), (count, total) in sorted(deltas.items())
+            for value in (day, metric, dim, shard, count, total)]  # fmt: skip
+
+
+def _rollups_write(cursor, deltas: dict[tuple[date, str, str], tuple[int, Decimal]]) -> None:
+    """Add rebuilt figures, a thousand rows a statement, to shard 0."""
     rows = sorted(deltas.items())
     for start in range(0, len(rows), 1000):
-        chunk = rows[start : start + 1000]
-        params = [value for (day, metric, dim), (count, total) in chunk
-                  for value in (day, metric, dim, shard, count, total)]  # fmt: skip
-        cursor.execute(_ROLLUP_UPSERT.format(rows=", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(chunk))), params)
+        chunk = dict(rows[start : start + 1000])
+        query = _ROLLUP_UPSERT.format(rows=", ".join([_DELTA_ROW] * len(chunk)))
+        cursor.execute(query, _delta_params(chunk, shard=0))
 
 
 def _milliseconds(start: datetime, end: datetime) -> int:
@@ -265,7 +267,7 @@ def rollups_rebuild(*, start: date, end: date, chunk: int = 20_000) -> Iterator[
             done += len(events)
             yield done
         with connection.cursor() as cursor:
-            _rollups_add(cursor, {key: (count, total) for key, (count, total) in deltas.items()}, shard=0)
+            _rollups_write(cursor, deltas)
 
 
 def _in_chunks(events, size: int) -> Iterable[list[tuple]]:

@@ -34,6 +34,13 @@ def customer_find_by_phone(*, phone: str) -> Customer | None:
         return None
 
 
+def customers_inactive(*, since: datetime) -> QuerySet[Customer]:
+    """Customers with no contact since then (never in touch: counted from when they were added)."""
+    return Customer.objects.filter(
+        Q(last_interaction_at__lt=since) | Q(last_interaction_at__isnull=True, created_at__lt=since)
+    )
+
+
 def service_list(*, include_inactive: bool = False) -> QuerySet[Service]:
     services = Service.objects.prefetch_related("size_rules")
     return services if include_inactive else services.filter(active=True)

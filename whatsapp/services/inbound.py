@@ -4,7 +4,7 @@ a reply when one is due."""
 
 import base64
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -144,8 +144,8 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
     else:
         conversation.last_inbound_at = message.timestamp
         conversation.unread_count = F("unread_count") + 1
-    if reply_due:
-        conversation.reply_due_at = now + timedelta(seconds=settings.OXY_REPLY_DEBOUNCE_S)
+    if reply_due:  # written with the conversation's own update: `reply_needed` without its query
+        conversation.reply_due_at = _reply_due_at(now)
     conversation.save()
     customer.last_interaction_at = now
     customer.save(update_fields=["last_interaction_at"])
@@ -157,8 +157,7 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
         on_commit_in_this_schema(lambda: media_download_task.delay(recorded.pk))
     on_commit_in_this_schema(lambda: _announce_message(recorded, conversation))
     if reply_due:
-        for handler in REPLY_NEEDED_HANDLERS:
-            handler(conversation=conversation, message=recorded)
+        _reply_handlers_run(conversation, recorded)
     return "recorded"
 
 
@@ -219,8 +218,14 @@ def reply_needed(*, conversation: Conversation, message: Message) -> None:
     messages gets one answer) unless a person owns the conversation."""
     if conversation.owner != Conversation.Owner.BOT:
         return
-    Conversation.objects.filter(pk=conversation.pk).update(
-        reply_due_at=timezone.now() + timedelta(seconds=settings.OXY_REPLY_DEBOUNCE_S)
-    )
+    Conversation.objects.filter(pk=conversation.pk).update(reply_due_at=_reply_due_at(timezone.now()))
+    _reply_handlers_run(conversation, message)
+
+
+def _reply_due_at(now: datetime) -> datetime:
+    return now + timedelta(seconds=settings.OXY_REPLY_DEBOUNCE_S)
+
+
+def _reply_handlers_run(conversation: Conversation, message: Message) -> None:
     for handler in REPLY_NEEDED_HANDLERS:
         handler(conversation=conversation, message=message)
