@@ -29,6 +29,7 @@ from .attendant import HISTORY_MESSAGES, TurnOutcome, customer_turn
 from .models import AgentSettings, AIInteraction
 from .offline.parser import is_opt_out
 from .offline_attendant import media_only_turn, offline_turn, paused_turn, unheard_voice_turn
+from .outreach.replies import reminder_reply_turn
 from .tools import TurnContext
 
 logger = logging.getLogger(__name__)
@@ -97,6 +98,9 @@ def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
     offline = AIInteraction.Agent.OFFLINE
     if is_opt_out(ctx.unanswered_words):
         return offline, "", offline_turn(ctx=ctx), "opt-outs are answered without the LLM"
+    answered = reminder_reply_turn(ctx=ctx)
+    if answered:
+        return offline, "", answered, "a yes or no to a reminder is answered without the LLM"
     if shop and shop.attendant_paused_at:
         return offline, "", paused_turn(ctx=ctx), "the owner paused the attendant"
     reason = _llm_refusal(shop=shop, config=config, now=now) or _too_many_a_minute(ctx, shop=shop, now=now)

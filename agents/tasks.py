@@ -28,3 +28,19 @@ def owner_notices_all_tenants_task() -> dict[str, list[str]]:
     from .owner_notices import owner_notices_due
 
     return {slug: sent for slug, sent in in_each_active_shop(owner_notices_due).items() if sent}
+
+
+@app.task(name="agents.follow_ups_all_tenants", queue="scheduled", public_schema=True, time_limit=300,
+          max_retries=0)  # fmt: skip
+def follow_ups_all_tenants_task() -> dict[str, dict[str, int]]:
+    from .outreach.followups import followups_run
+
+    return {slug: done for slug, done in in_each_active_shop(followups_run).items() if done}
+
+
+@app.task(name="agents.campaigns_all_tenants", queue="campaigns", public_schema=True, time_limit=120,
+          max_retries=0)  # fmt: skip
+def campaigns_all_tenants_task() -> dict[str, int]:
+    from .outreach.campaigns import campaigns_send_due
+
+    return {slug: sent for slug, sent in in_each_active_shop(campaigns_send_due).items() if sent}

@@ -201,6 +201,8 @@ CELERY_BEAT_SCHEDULE = {
         ("whatsapp-purge-inbox", "whatsapp.purge_inbox", 6 * 3600.0),
         ("agents-hand-back-idle", "agents.hand_back_idle_all_tenants", 60.0),
         ("agents-owner-notices", "agents.owner_notices_all_tenants", 60.0),
+        ("agents-follow-ups", "agents.follow_ups_all_tenants", 60.0),
+        ("agents-campaigns", "agents.campaigns_all_tenants", 15.0),
     ]
 }
 # Cloud API deliveries carry up to 1,000 updates (about 3 MB).

@@ -34,13 +34,24 @@ class AgentSettings(models.Model):
     alerts_enabled = models.BooleanField(
         default=True, help_text=_("Aurora warns the owner when no-shows or cancellations run above normal")
     )
+    weekly_report_enabled = models.BooleanField(default=True, help_text=_("Aurora sends last week's report"))
+    weekly_report_weekday = models.PositiveSmallIntegerField(default=0, help_text=_("0 = Monday … 6 = Sunday"))
+    monthly_booking_goal = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Aurora tells the owner when the month's bookings reach it")
+    )
+    channel_alerts_enabled = models.BooleanField(
+        default=True, help_text=_("Aurora warns the owner when a WhatsApp number disconnects")
+    )
     address = models.CharField(max_length=300, blank=True)
     policies = models.TextField(blank=True, help_text=_("cancellation, payment, vaccines: what customers should know"))
     singleton = models.BooleanField(default=True, unique=True, editable=False)
 
     class Meta:
         verbose_name_plural = "agent settings"
-        constraints = [models.CheckConstraint(name="agent_settings_singleton", condition=Q(singleton=True))]
+        constraints = [
+            models.CheckConstraint(name="agent_settings_singleton", condition=Q(singleton=True)),
+            models.CheckConstraint(name="agent_settings_report_weekday", condition=Q(weekly_report_weekday__lte=6)),
+        ]
 
     def __str__(self) -> str:
         return self.model or "default model"
@@ -106,9 +117,14 @@ class OwnerNotice(models.Model):
         DAILY_SUMMARY = "daily_summary", _("daily summary")
         NO_SHOW_ALERT = "no_show_alert", _("no-shows above normal")
         CANCELLATION_ALERT = "cancellation_alert", _("cancellations above normal")
+        WEEKLY_REPORT = "weekly_report", _("weekly report")
+        BOOKING_GOAL = "booking_goal", _("booking goal reached")
+        CHANNEL_ALERT = "channel_alert", _("WhatsApp number disconnected")
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    key = models.CharField(max_length=80, help_text=_("what makes it one: the shop's day"))
+    key = models.CharField(
+        max_length=80, help_text=_("what makes it one: the day, the week, the month, the channel event")
+    )
     text = models.TextField()
     sent_to = models.PositiveSmallIntegerField(default=0, help_text=_("owner numbers it was sent to"))
     created_at = models.DateTimeField(auto_now_add=True)
