@@ -22,18 +22,23 @@ from .aurora_tools import (
     AURORA_TOOLS_BY_NAME,
     agenda,
     business_figures,
+    campaign_status,
     inactive_customers,
+    launch_token,
     propose_action,
     recent_handovers,
 )
+from .models import Campaign
 from .offline.parser import parse_message
+from .outreach.selectors import campaign_preview
 from .tools import TurnContext, tool_run
 
 PROMPT = """You are Aurora, the business partner of the owner of {shop}, a pet shop / vet clinic, on WhatsApp.
 Answer in the owner's language (Brazilian Portuguese unless they write in another), short and clear, \
 with the numbers the tools give (never invent or estimate a figure; say when a figure is not available).
 To pause or resume the customer attendant: call propose_action, ask the owner to confirm, and call \
-confirm_action only when the owner says yes in a later message.
+confirm_action only when the owner says yes in a later message. A campaign is drafted with draft_campaign, \
+shown to the owner (sample and number of customers) and launched with launch_campaign only after their yes.
 Now: {now} (shop time)."""
 
 
@@ -72,16 +77,22 @@ def offline_owner_turn(*, ctx: TurnContext) -> TurnOutcome:
     """The common owner questions without an LLM: figures for a period, the
     agenda, inactive customers, hand-overs, pausing and resuming."""
     words = _plain(ctx.unanswered_words)
-    english = re.search(r"\b(how|what|show|pause|resume|today|week|month)\b", words)
+    english = re.search(r"\b(how|what|show|pause|resume|today|week|month|campaigns?|launch|stop)\b", words)
     with translation.override("en" if english else "pt-br"):
         return TurnOutcome(text=_offline_answer(ctx, words))
 
 
 def _offline_answer(ctx: TurnContext, words: str) -> str:
     action = _just_proposed(ctx)
+    if action and action.startswith("launch_campaign:") and re.search(_YES, words):
+        campaign_id = int(action.split(":")[1].split("@")[0])
+        result = tool_run(ctx, "launch_campaign", {"campaign_id": campaign_id}, AURORA_TOOLS_BY_NAME)
+        return result.get("error") or _("Launched: %(name)s, to %(total)s customers.") % result
     if action and re.search(_YES, words):
         tool_run(ctx, "confirm_action", {"action": action}, AURORA_TOOLS_BY_NAME)
         return _("Done: the attendant is paused.") if action == "pause_attendant" else _("Done: the attendant is back.")
+    if re.search(r"\b(campanhas?|campaigns?)\b", words):
+        return _campaign_answer(ctx, words)
     if re.search(r"\b(paus\w*|desliga\w*|pause)\b", words):
         propose_action(ctx, "pause_attendant")
         return _("Pause the attendant? Every customer message will go to your team until you resume it. Reply YES.")
@@ -100,9 +111,46 @@ def _offline_answer(ctx: TurnContext, words: str) -> str:
         if re.search(pattern, words):
             return figures_text(business_figures(ctx, period=period))
     return _(
-        "I can tell you the figures (today, this week, this month), the agenda, inactive customers and the "
-        "conversations waiting for your team, and pause or resume the attendant. What would you like?"
+        "I can tell you the figures (today, this week, this month), the agenda, inactive customers, the "
+        "conversations waiting for your team and how the campaigns are doing, launch, stop or resume a campaign, "
+        "and pause or resume the attendant. What would you like?"
     )
+
+
+def _campaign_answer(ctx: TurnContext, words: str) -> str:
+    """Launch a draft (after a yes), stop, resume, or say how the campaigns are doing."""
+    number = re.search(r"\d+", words)
+    chosen = {"pk": int(number[0])} if number else {}
+    for pattern, status in [(r"\b(lanc\w*|dispar\w*|launch\w*|send)\b", Campaign.Status.DRAFT),
+                            (r"\b(par\w*|stop\w*)\b", Campaign.Status.RUNNING),
+                            (r"\b(retom\w*|continu\w*|resume\w*)\b", Campaign.Status.STOPPED)]:  # fmt: skip
+        if not re.search(pattern, words):
+            continue
+        campaign = Campaign.objects.filter(status=status, **chosen).order_by("-created_at").first()
+        if campaign is None:
+            return _("No %(status)s campaign to do that with.") % {"status": Campaign.Status(status).label}
+        if status == Campaign.Status.DRAFT:
+            preview = campaign_preview(campaign=campaign, now=ctx.now)
+            ctx.new_actions.append(launch_token(campaign))
+            question = _(
+                'Launch "%(name)s" to %(count)s customers? For example, they will read:\n%(sample)s\nReply YES.'
+            )
+            return question % {"name": campaign.name, "count": preview["recipients"], "sample": preview["sample"]}
+        tool = "stop_campaign" if status == Campaign.Status.RUNNING else "resume_campaign"
+        result = tool_run(ctx, tool, {"campaign_id": campaign.pk}, AURORA_TOOLS_BY_NAME)
+        return result.get("error") or _campaigns_text([result])
+    found = (
+        campaign_status(ctx, campaign_id=chosen.get("pk"))["campaigns"] if chosen or Campaign.objects.exists() else []
+    )
+    return _campaigns_text(found) if found else _("No campaigns yet.")
+
+
+def _campaigns_text(campaigns: list[dict]) -> str:
+    return "\n".join(
+        _("%(name)s (%(campaign)s): %(status_label)s, %(sent)s of %(total)s sent, %(delivered)s delivered, %(read)s "
+          "read, %(replied)s replied, %(booked)s booked afterwards.")
+        % (c | {"status_label": Campaign.Status(c["status"]).label}) for c in campaigns
+    )  # fmt: skip
 
 
 def _just_proposed(ctx: TurnContext) -> str | None:

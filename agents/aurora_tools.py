@@ -9,12 +9,14 @@ from django.utils import timezone
 
 from analytics.selectors import shop_summary
 from bookings.availability import shop_timezone
-from bookings.models import Booking
+from bookings.models import Booking, Service, Species
 from bookings.selectors import customers_inactive
 from tenants.shop.services import Actor, audit_record
 from whatsapp.models import Conversation
 
-from .models import AgentSettings
+from .models import AgentSettings, Campaign
+from .outreach.campaigns import CampaignError, campaign_draft_create, campaign_launch, campaign_resume, campaign_stop
+from .outreach.selectors import campaign_preview, campaign_progress
 from .tools import DAY, Tool, ToolError, TurnContext, params
 
 AURORA = Actor("ai", "Aurora")
@@ -160,6 +162,70 @@ def attendant_pause_set(*, paused: bool, actor: Actor, now) -> AgentSettings:
     return shop
 
 
+def draft_campaign(
+    ctx: TurnContext, name: str, text: str, inactive_days: int | None = None, species: str = "",
+    last_service: str = "", vaccine_due_within_days: int | None = None, tag: str = "", daily_cap: int = 100,
+) -> dict:  # fmt: skip
+    service = None
+    if last_service:
+        service = Service.objects.filter(name__icontains=last_service).order_by("pk").first()
+        if service is None:
+            raise ToolError(f"No service called {last_service!r}.")
+    try:
+        campaign = campaign_draft_create(
+            name=name, text=text, actor=AURORA, inactive_days=inactive_days, species=species, last_service=service,
+            vaccine_due_within_days=vaccine_due_within_days, tag=tag, daily_cap=daily_cap,
+        )  # fmt: skip
+    except CampaignError as exc:
+        raise ToolError(str(exc)) from exc
+    ctx.new_actions.append(launch_token(campaign))
+    note = "Show the owner the sample and how many customers it reaches; launch only after their yes."
+    return {"campaign_id": campaign.pk, **campaign_preview(campaign=campaign, now=ctx.now), "note": note}
+
+
+def launch_token(campaign: Campaign) -> str:
+    """What the owner confirms: this campaign as it is now (an edit makes a new revision)."""
+    return f"launch_campaign:{campaign.pk}@{campaign.revision}"
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None:
+        raise ToolError("No campaign with that id.")
+    return campaign
+
+
+def launch_campaign(ctx: TurnContext, campaign_id: int) -> dict:
+    campaign = _campaign(campaign_id)
+    if launch_token(campaign) not in ctx.actions_shown:
+        raise ToolError("This draft, as it is now, was not shown to the owner: show it and wait for their yes.")
+    try:
+        campaign = campaign_launch(campaign_id=campaign.pk, revision=campaign.revision, actor=AURORA, now=ctx.now)
+    except CampaignError as exc:
+        raise ToolError(str(exc)) from exc
+    return campaign_progress(campaign=campaign)
+
+
+def campaign_status(ctx: TurnContext, campaign_id: int | None = None) -> dict:
+    campaigns = [_campaign(campaign_id)] if campaign_id else Campaign.objects.order_by("-created_at")[:3]
+    return {"campaigns": [campaign_progress(campaign=campaign) for campaign in campaigns]}
+
+
+def stop_campaign(ctx: TurnContext, campaign_id: int) -> dict:
+    return _campaign_change(lambda: campaign_stop(campaign_id=_campaign(campaign_id).pk, actor=AURORA))
+
+
+def resume_campaign(ctx: TurnContext, campaign_id: int) -> dict:
+    return _campaign_change(lambda: campaign_resume(campaign_id=_campaign(campaign_id).pk, actor=AURORA, now=ctx.now))
+
+
+def _campaign_change(change) -> dict:
+    try:
+        return campaign_progress(campaign=change())
+    except CampaignError as exc:
+        raise ToolError(str(exc)) from exc
+
+
 _PERIOD = {"type": "string", "enum": list(PERIODS)}
 _ACTION = {"type": "string", "enum": sorted(ACTIONS)}
 AURORA_TOOLS = [
@@ -171,6 +237,23 @@ AURORA_TOOLS = [
          params({"days": {"type": "integer"}}), inactive_customers),
     Tool("recent_handovers", "Conversations waiting on a person, newest first.",
          params({"limit": {"type": "integer"}}), recent_handovers),
+    Tool("draft_campaign", "Draft a WhatsApp campaign for a segment (every condition given must hold; opted-out "
+         "customers are never included). Text placeholders: {name}, {pet}, {shop}. Returns the recipients and a "
+         "sample; the owner must confirm before launch_campaign.",
+         params({"name": {"type": "string"}, "text": {"type": "string"},
+                 "inactive_days": {"type": "integer", "description": "no contact for this many days"},
+                 "species": {"type": "string", "enum": list(Species.values)},
+                 "last_service": {"type": "string", "description": "name of the service of their last visit"},
+                 "vaccine_due_within_days": {"type": "integer"}, "tag": {"type": "string"},
+                 "daily_cap": {"type": "integer"}}, ("name", "text")), draft_campaign),
+    Tool("launch_campaign", "Launch a drafted campaign the owner confirmed, after it was shown in an earlier message.",
+         params({"campaign_id": {"type": "integer"}}, ("campaign_id",)), launch_campaign),
+    Tool("campaign_status", "Progress and results of a campaign (or the latest three): sent, delivered, read, "
+         "replied, booked afterwards.", params({"campaign_id": {"type": "integer"}}), campaign_status),
+    Tool("stop_campaign", "Stop sending a campaign.", params({"campaign_id": {"type": "integer"}}, ("campaign_id",)),
+         stop_campaign),
+    Tool("resume_campaign", "Resume a stopped campaign.",
+         params({"campaign_id": {"type": "integer"}}, ("campaign_id",)), resume_campaign),
     Tool("propose_action", "Propose pausing or resuming the customer attendant (the owner must confirm).",
          params({"action": _ACTION}, ("action",)), propose_action),
     Tool("confirm_action", "Run an action the owner confirmed, after it was proposed in an earlier message.",
