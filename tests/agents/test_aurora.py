@@ -7,10 +7,14 @@ from datetime import date, timedelta
 import pytest
 
 from agents.aurora_tools import period_days
-from agents.models import AgentSettings, AIInteraction
+from agents.models import AgentSettings, AIInteraction, Campaign
+from agents.outreach.campaigns import campaign_draft_create, campaign_draft_update
 from analytics.selectors import shop_summary
+from bookings.models import Customer
+from bookings.services import customer_get_or_create
 from tenants.shop.models import AuditEntry, OwnerNumber
 from tests.agents.conftest import NOW, PHONE, bot_texts, customer_says, reply_turn
+from tests.fixtures.bookings import STAFF
 from whatsapp.models import Conversation
 
 OWNER = "+5511944440000"
@@ -149,3 +153,74 @@ def test_a_figure_tool_error_goes_back_to_the_model(shop, owner, llm):
 
     assert reply_turn(conversation) == "replied"
     assert bot_texts(conversation) == ["day_to is before day_from."]
+
+
+@pytest.fixture
+def lapsed(shop):
+    """Two customers out of touch since January."""
+    for n in range(2):
+        customer, _created = customer_get_or_create(phone=f"+55119777700{n:02d}", name=f"Lu{n}", actor=STAFF)
+        Customer.objects.filter(pk=customer.pk).update(
+            last_interaction_at=NOW - timedelta(days=60), created_at=NOW - timedelta(days=90)
+        )
+
+
+def test_a_campaign_is_launched_only_after_the_owner_confirms_that_exact_draft(shop, owner, llm, lapsed):
+    conversation = customer_says(shop, "Manda uma campanha pros sumidos há 30 dias", phone=owner)
+    draft_args = {"name": "Saudade", "text": "Oi {nome}! Que tal um banho?", "inactive_days": 30}
+    # The model drafts and launches in one go: the launch is refused, the owner has not seen the draft.
+    llm.script_tool_calls([("draft_campaign", draft_args), ("launch_campaign", {"campaign_id": 1})])
+    llm.script(lambda request: json.dumps([m["content"] for m in request["messages"] if m["role"] == "tool"]))
+    reply_turn(conversation)
+    campaign = Campaign.objects.get()
+    assert campaign.status == Campaign.Status.DRAFT
+    said = bot_texts(conversation)[-1]
+    assert '\\"recipients\\": 2' in said
+    assert "was not shown to the owner" in said
+
+    # The team edits the draft after Aurora showed it: the owner's yes is to the old text.
+    campaign_draft_update(campaign_id=campaign.pk, actor=STAFF, text="Oi {nome}! Banho com 10% off.")
+    customer_says(shop, "Sim, pode lançar", phone=owner, at=NOW + timedelta(minutes=1))
+    llm.script_tool_calls([("launch_campaign", {"campaign_id": campaign.pk})])
+    llm.script(lambda request: request["messages"][-1]["content"])
+    reply_turn(conversation, at=NOW + timedelta(minutes=1))
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT
+
+    # Shown again, as it is now, and confirmed: launched to the two customers.
+    customer_says(shop, "Mostra de novo", phone=owner, at=NOW + timedelta(minutes=2))
+    llm.script_tool_calls([("draft_campaign", draft_args | {"text": campaign.text})])
+    llm.script_reply("Vai para 2 clientes. Confirma?")
+    reply_turn(conversation, at=NOW + timedelta(minutes=2))
+    shown = Campaign.objects.latest("pk")
+    customer_says(shop, "Sim", phone=owner, at=NOW + timedelta(minutes=3))
+    llm.script_tool_calls([("launch_campaign", {"campaign_id": shown.pk})])
+    llm.script_reply("Lançada!")
+    reply_turn(conversation, at=NOW + timedelta(minutes=3))
+
+    shown.refresh_from_db()
+    assert shown.status == Campaign.Status.RUNNING
+    assert shown.recipients.count() == 2
+    assert AuditEntry.objects.filter(action="campaign.launch", actor_label="Aurora").count() == 1
+
+
+def test_offline_aurora_launches_a_draft_on_a_yes_and_reports_and_stops_it(shop, owner, settings, lapsed):
+    settings.OXY_LLM_API_KEY = ""
+    campaign = campaign_draft_create(name="Saudade", text="Oi {nome}!", inactive_days=30, actor=STAFF)
+    conversation = customer_says(shop, f"lançar campanha {campaign.pk}", phone=owner)
+    reply_turn(conversation)
+    assert bot_texts(conversation)[-1].startswith('Lançar "Saudade" para 2 clientes?')
+    assert "Oi Lu0!" in bot_texts(conversation)[-1]
+
+    customer_says(shop, "sim", phone=owner, at=NOW + timedelta(minutes=1))
+    reply_turn(conversation, at=NOW + timedelta(minutes=1))
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.RUNNING
+    assert bot_texts(conversation)[-1] == "Lançada: Saudade, para 2 clientes."
+
+    for minute, text in [(2, "parar a campanha"), (3, "como está a campanha?")]:
+        customer_says(shop, text, phone=owner, at=NOW + timedelta(minutes=minute))
+        reply_turn(conversation, at=NOW + timedelta(minutes=minute))
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.STOPPED
+    assert bot_texts(conversation)[-1].startswith(f"Saudade ({campaign.pk}): parada, 0 de 2 enviadas")

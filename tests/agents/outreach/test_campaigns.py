@@ -164,9 +164,10 @@ def test_progress_counts_deliveries_reads_replies_and_bookings_afterwards(inacti
     Message.objects.filter(pk=first.pk).update(status="read", status_rank=4)
     Message.objects.filter(pk=second.pk).update(status="delivered", status_rank=3)
     customer_says(shop, "Quero marcar!", at=local(4, 11), phone=inactive[1].phone)
+    rex = pet_register(customer=inactive[1], name="Rex", actor=STAFF)
     with time_machine.travel(local(4, 12), tick=False):
-        booking_create(service=bath, resource=groomer, start=local(6, 10), customer=inactive[1],
-                       pet=pet_register(customer=inactive[1], name="Rex", actor=STAFF), actor=STAFF, now=local(4, 12))  # fmt: skip
+        booking_create(service=bath, resource=groomer, start=local(6, 10), customer=inactive[1], pet=rex,
+                       actor=STAFF, now=local(4, 12))  # fmt: skip
 
     progress = campaign_progress(campaign=campaign)
 
