@@ -170,12 +170,12 @@ def figures_text(figures: dict) -> str:
     ) % {
         "start": _day(period["start"]), "end": _day(period["end"]), "started": conversations["started"],
         "ai_alone": conversations["ai_alone"], "handed_over": conversations["handed_over"], "made": bookings["made"],
-        "booked": _money(bookings["revenue_booked"]), "completed": _money(bookings["revenue_completed"]),
-        "cancelled": bookings["cancelled"], "no_shows": bookings["no_shows"], "cost": _money(ai["cost"]),
+        "booked": money(bookings["revenue_booked"]), "completed": money(bookings["revenue_completed"]),
+        "cancelled": bookings["cancelled"], "no_shows": bookings["no_shows"], "cost": money(ai["cost"]),
     }  # fmt: skip
 
 
-def _money(amount: str) -> str:
+def money(amount: str) -> str:
     return number_format(Decimal(amount), decimal_pos=2, force_grouping=True)
 
 

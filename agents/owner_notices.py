@@ -1,11 +1,13 @@
-"""What Aurora tells the owner on her own: a daily summary at the shop's
-chosen time, and alerts when no-shows or cancellations run above the last
-four weeks' normal. Each notice is recorded once per kind and day (a unique
-key), so a scheduler that runs every minute, restarts or runs late sends it
-once."""
+"""What Aurora tells the owner on her own: a daily summary and, on the
+chosen weekday, last week's report at the shop's chosen time; alerts when
+no-shows or cancellations run above the last four weeks' normal; a note
+when the month's bookings reach the goal; an alert when a WhatsApp number
+disconnects. Each notice is recorded once per kind and key (the day, the
+week, the month, the disconnection), so a scheduler that runs every minute,
+restarts or runs late sends it once."""
 
 import logging
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -18,10 +20,10 @@ from bookings.services import customer_get_or_create
 from oxy.realtime import dashboard_event_send
 from oxy.schemas import on_commit_in_this_schema
 from tenants.shop.models import OwnerNumber, ShopSettings
-from whatsapp.models import Channel, Conversation
+from whatsapp.models import Channel, ChannelStateChange, Conversation
 from whatsapp.services.outbound import SendRefused, message_outbound_create
 
-from .aurora import figures_text
+from .aurora import figures_text, money
 from .aurora_tools import AURORA, period_figures
 from .models import AgentSettings, OwnerNotice
 
@@ -37,26 +39,89 @@ def owner_notices_due(*, now: datetime | None = None) -> list[str]:
     now = now or timezone.now()
     shop = AgentSettings.objects.first() or AgentSettings()
     local = timezone.localtime(now, shop_timezone())
-    if local.time() < shop.daily_summary_at:
-        return []  # the day's notices go out together, at the owner's chosen time
     day = local.date()
-    done = set(OwnerNotice.objects.filter(key=day.isoformat()).values_list("kind", flat=True))
-    due: dict[str, str] = {}
     with translation.override(_shop_language()):
-        if shop.daily_summary_enabled and OwnerNotice.Kind.DAILY_SUMMARY not in done:
-            figures = period_figures(start=day, end=day, now=now)
-            due[OwnerNotice.Kind.DAILY_SUMMARY] = _("Aurora's daily summary.") + "\n" + figures_text(figures)
-        for kind, event, what in [
-            (OwnerNotice.Kind.NO_SHOW_ALERT, AnalyticsEvent.Kind.BOOKING_NO_SHOW, _("no-shows")),
-            (OwnerNotice.Kind.CANCELLATION_ALERT, AnalyticsEvent.Kind.BOOKING_CANCELLED, _("cancellations")),
-        ]:
-            if not shop.alerts_enabled or kind in done:
-                continue
-            last_week, normal = above_normal(event, today=day)
-            if last_week is not None:
-                due[kind] = _("Heads up: %(count)s %(what)s in the last 7 days; a usual week has %(normal)s.") % {
-                    "count": last_week, "what": what, "normal": f"{normal:g}"}  # fmt: skip
-    return [kind for kind, text in due.items() if owner_notice_send(kind=kind, key=day.isoformat(), text=text)]
+        due = [*_channel_alerts(shop, now=now), *_booking_goal(shop, day=day, now=now)]
+        if local.time() >= shop.daily_summary_at:  # the day's notices go out together, at the owner's chosen time
+            due += [*_daily_notices(shop, day=day, now=now), *_weekly_report(shop, day=day, now=now)]
+    return [kind for kind, key, text in due if owner_notice_send(kind=kind, key=key, text=text)]
+
+
+Notice = tuple[str, str, str]  # kind, key, text
+
+
+def _sent(kind: str, key: str) -> bool:
+    return OwnerNotice.objects.filter(kind=kind, key=key).exists()
+
+
+def _daily_notices(shop: AgentSettings, *, day: date, now: datetime) -> list[Notice]:
+    key, due = day.isoformat(), []
+    if shop.daily_summary_enabled and not _sent(OwnerNotice.Kind.DAILY_SUMMARY, key):
+        figures = period_figures(start=day, end=day, now=now)
+        due.append((OwnerNotice.Kind.DAILY_SUMMARY, key, _("Aurora's daily summary.") + "\n" + figures_text(figures)))
+    for kind, event, what in [
+        (OwnerNotice.Kind.NO_SHOW_ALERT, AnalyticsEvent.Kind.BOOKING_NO_SHOW, _("no-shows")),
+        (OwnerNotice.Kind.CANCELLATION_ALERT, AnalyticsEvent.Kind.BOOKING_CANCELLED, _("cancellations")),
+    ]:
+        if not shop.alerts_enabled or _sent(kind, key):
+            continue
+        last_week, normal = above_normal(event, today=day)
+        if last_week is not None:
+            due.append((kind, key, _("Heads up: %(count)s %(what)s in the last 7 days; a usual week has %(normal)s.")
+                        % {"count": last_week, "what": what, "normal": f"{normal:g}"}))  # fmt: skip
+    return due
+
+
+def _weekly_report(shop: AgentSettings, *, day: date, now: datetime) -> list[Notice]:
+    """On the chosen weekday: the seven days before it, beside the seven before those."""
+    start = day - timedelta(days=7)
+    key = start.isoformat()
+    if not shop.weekly_report_enabled or day.weekday() != shop.weekly_report_weekday:
+        return []
+    if _sent(OwnerNotice.Kind.WEEKLY_REPORT, key):
+        return []
+    week = period_figures(start=start, end=day - timedelta(days=1), now=now)
+    before = period_figures(start=start - timedelta(days=7), end=start - timedelta(days=1), now=now)["bookings"]
+    text = "\n".join([
+        _("Aurora's weekly report."), figures_text(week),
+        _("The week before: %(made)s bookings, R$ %(booked)s booked.") % {
+            "made": before["made"], "booked": money(before["revenue_booked"])},
+    ])  # fmt: skip
+    return [(OwnerNotice.Kind.WEEKLY_REPORT, key, text)]
+
+
+def _booking_goal(shop: AgentSettings, *, day: date, now: datetime) -> list[Notice]:
+    key = f"{day:%Y-%m}"
+    if not shop.monthly_booking_goal or _sent(OwnerNotice.Kind.BOOKING_GOAL, key):
+        return []
+    made = rollup_totals(start=day.replace(day=1), end=day).count(AnalyticsEvent.Kind.BOOKING_CREATED)
+    if made < shop.monthly_booking_goal:
+        return []
+    text = _("Goal reached: %(made)s bookings this month (the goal was %(goal)s). Congratulations!") % {
+        "made": made, "goal": shop.monthly_booking_goal}  # fmt: skip
+    return [(OwnerNotice.Kind.BOOKING_GOAL, key, text)]
+
+
+# A disconnection older than this when first seen (Oxy was down) is not announced any more.
+CHANNEL_ALERT_WITHIN = timedelta(hours=6)
+DISCONNECTED = (Channel.State.LOGGED_OUT, Channel.State.FAILED)
+
+
+def _channel_alerts(shop: AgentSettings, *, now: datetime) -> list[Notice]:
+    """A number that logged out or failed, and is still down."""
+    if not shop.channel_alerts_enabled:
+        return []
+    changes = ChannelStateChange.objects.filter(
+        to_state__in=DISCONNECTED, channel__state__in=DISCONNECTED, created_at__gte=now - CHANNEL_ALERT_WITHIN
+    ).select_related("channel")
+    return [
+        (OwnerNotice.Kind.CHANNEL_ALERT, f"channel-change:{change.pk}",
+         _("Your WhatsApp number %(name)s is disconnected (%(reason)s): customers get no answer on it. Reconnect it "
+           "in the dashboard, under WhatsApp.") % {"name": change.channel.name,
+                                                    "reason": change.reason or change.get_to_state_display()})
+        for change in changes
+        if not _sent(OwnerNotice.Kind.CHANNEL_ALERT, f"channel-change:{change.pk}")
+    ]  # fmt: skip
 
 
 def above_normal(event: str, *, today) -> tuple[int | None, float]:

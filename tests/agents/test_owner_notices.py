@@ -14,7 +14,8 @@ from analytics.models import AnalyticsEvent
 from analytics.services import event_record
 from tenants.shop.models import OwnerNumber
 from tests.agents.conftest import customer_says
-from whatsapp.models import Message
+from whatsapp.models import Channel, Message
+from whatsapp.services.channels import channel_create, channel_state_set
 
 OWNER = "+5511944440000"
 # 19:00 in São Paulo (UTC-3) is 22:00 UTC.
@@ -24,6 +25,8 @@ EVENING = datetime(2030, 3, 4, 22, 0, tzinfo=UTC)
 @pytest.fixture
 def owner(shop):
     OwnerNumber.objects.get_or_create(phone=OWNER)
+    # The weekly report comes on Sundays here, so Monday's tests see the daily notices alone.
+    AgentSettings.objects.create(weekly_report_weekday=6)
     return OWNER
 
 
@@ -61,13 +64,13 @@ def test_the_scheduled_task_sends_each_shops_summary_in_that_shop(alpha, beta, s
     with tenant_context(alpha):  # the provisioned owner's number and the second one
         assert OwnerNotice.objects.get().sent_to == OwnerNumber.objects.count() == 2
     with tenant_context(beta):  # beta's own notice: recorded there, sent to nobody (no connected number)
-        notice = OwnerNotice.objects.get()
+        notice = OwnerNotice.objects.get(kind="daily_summary")
         assert notice.sent_to == 0
         assert not Message.objects.exists()
 
 
 def test_a_shop_that_turned_the_summary_off_gets_none(shop, owner):
-    AgentSettings.objects.create(daily_summary_enabled=False, daily_summary_at=time(8, 0))
+    AgentSettings.objects.update(daily_summary_enabled=False, daily_summary_at=time(8, 0))
 
     assert owner_notices_due(now=EVENING) == []
     assert owner_messages() == []
@@ -95,3 +98,41 @@ def test_the_no_show_alert_fires_above_the_last_four_weeks_normal_and_not_below(
     alert = owner_messages()[-1]
     assert alert.text == "Atenção: 4 faltas nos últimos 7 dias; uma semana comum tem 1."
     assert owner_notices_due(now=EVENING + timedelta(days=1, minutes=5)) == []  # once
+
+
+def test_the_weekly_report_comes_on_its_weekday_with_last_weeks_figures(shop, owner):
+    AgentSettings.objects.update(weekly_report_weekday=0)  # Mondays
+    customer_says(shop, "Oi", at=EVENING - timedelta(days=3))  # Friday of last week
+
+    assert owner_notices_due(now=EVENING) == [OwnerNotice.Kind.DAILY_SUMMARY, OwnerNotice.Kind.WEEKLY_REPORT]
+    assert owner_notices_due(now=EVENING + timedelta(days=1)) == [OwnerNotice.Kind.DAILY_SUMMARY]  # Tuesday
+
+    report = OwnerNotice.objects.get(kind="weekly_report")
+    assert report.key == "2030-02-25"
+    assert report.text.startswith("Relatório semanal da Aurora.\nDe 25/02/2030 a 03/03/2030: 1 conversas")
+    assert "A semana anterior: 0 agendamentos" in report.text
+
+
+def test_the_booking_goal_note_comes_once_the_month_reaches_it(shop, owner):
+    AgentSettings.objects.update(monthly_booking_goal=2)
+    morning = EVENING - timedelta(hours=10)
+    event_record(kind=AnalyticsEvent.Kind.BOOKING_CREATED, dedupe_key="b1", occurred_at=morning)
+    assert owner_notices_due(now=morning) == []
+    event_record(kind=AnalyticsEvent.Kind.BOOKING_CREATED, dedupe_key="b2", occurred_at=morning)
+
+    assert owner_notices_due(now=morning) == [OwnerNotice.Kind.BOOKING_GOAL]  # at once, not at summary time
+    assert owner_notices_due(now=morning + timedelta(days=2)) == []  # once a month
+    assert "Meta atingida: 2 agendamentos neste mês" in owner_messages()[-1].text
+
+
+def test_a_number_that_disconnects_is_announced_once_on_another_connected_number(shop, owner):
+    backup, _route = channel_create(name="Reserva", provider="sandbox")
+    Channel.objects.filter(pk=backup.pk).update(state=Channel.State.CONNECTED)
+    with time_machine.travel(EVENING - timedelta(hours=10), tick=False):
+        channel_state_set(channel=shop, state=Channel.State.LOGGED_OUT, reason="logged out on the phone")
+        assert owner_notices_due(now=EVENING - timedelta(hours=10)) == [OwnerNotice.Kind.CHANNEL_ALERT]
+        assert owner_notices_due(now=EVENING - timedelta(hours=10)) == []
+
+    (alert,) = owner_messages()
+    assert alert.text.startswith("Seu número de WhatsApp Balcão está desconectado (logged out on the phone)")
+    assert alert.conversation.channel == backup
