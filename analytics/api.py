@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agents.outreach.selectors import campaign_progress, campaigns_launched
 from oxy.api import ManagersOnly
 
 from .metrics import Kind
@@ -48,6 +49,23 @@ class SummaryApi(APIView):
         period = PeriodInput(data=request.query_params)
         period.is_valid(raise_exception=True)
         return Response(shop_summary(start=period.validated_data["from"], end=period.validated_data["to"]))
+
+
+class CampaignResultsInput(PeriodInput):
+    booked_within_days = serializers.IntegerField(min_value=1, max_value=90, default=14)
+
+
+class CampaignResultsApi(APIView):
+    permission_classes = [ManagersOnly]
+
+    @extend_schema(parameters=[CampaignResultsInput], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        """Each campaign launched in the period: sent, delivered, read, replied, and booked within N days after."""
+        data = CampaignResultsInput(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        within = timedelta(days=data.validated_data["booked_within_days"])
+        campaigns = campaigns_launched(start=data.validated_data["from"], end=data.validated_data["to"])
+        return Response([campaign_progress(campaign=campaign, booked_within=within) for campaign in campaigns])
 
 
 class SeriesApi(APIView):

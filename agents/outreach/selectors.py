@@ -3,7 +3,7 @@ and how a campaign is doing (every figure counted from the messages and
 bookings themselves)."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -18,7 +18,7 @@ from ..models import Campaign, CampaignRecipient
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 PLACEHOLDERS = {"name": "name", "nome": "name", "pet": "pet", "shop": "shop", "loja": "shop"}
-# A booking within this long after the message counts as booked after it.
+# By default, a booking within this long after the message counts as booked after it.
 BOOKED_AFTER_WITHIN = timedelta(days=14)
 
 
@@ -78,9 +78,9 @@ def campaign_preview(*, campaign: Campaign, now: datetime) -> dict:
             if first else ""}  # fmt: skip
 
 
-def campaign_progress(*, campaign: Campaign) -> dict:
+def campaign_progress(*, campaign: Campaign, booked_within: timedelta = BOOKED_AFTER_WITHIN) -> dict:
     """Where the campaign stands: recipients by state, and what the sent
-    messages led to (delivered, read, a reply, a booking within 14 days)."""
+    messages led to (delivered, read, a reply, a booking within `booked_within`)."""
     Status = CampaignRecipient.Status
     replied = Message.objects.filter(
         conversation=OuterRef("message__conversation"), direction=Message.Direction.INBOUND,
@@ -88,7 +88,7 @@ def campaign_progress(*, campaign: Campaign) -> dict:
     )  # fmt: skip
     booked = Booking.objects.filter(
         customer=OuterRef("customer"), created_at__gt=OuterRef("sent_at"),
-        created_at__lte=OuterRef("sent_at") + BOOKED_AFTER_WITHIN,
+        created_at__lte=OuterRef("sent_at") + booked_within,
     )  # fmt: skip
     sent = Q(status=Status.SENT)
     counts = campaign.recipients.aggregate(
@@ -100,5 +100,15 @@ def campaign_progress(*, campaign: Campaign) -> dict:
         booked=Count("pk", filter=sent & Q(Exists(booked))),
     )
     done = counts["total"] - counts["pending"]
-    return {"campaign": campaign.pk, "name": campaign.name, "status": campaign.status, **counts,
+    launched = campaign.launched_at.isoformat() if campaign.launched_at else None
+    return {"campaign": campaign.pk, "name": campaign.name, "status": campaign.status, "launched_at": launched,
+            "booked_within_days": booked_within.days, **counts,
             "percent_done": round(100 * done / counts["total"]) if counts["total"] else 0}  # fmt: skip
+
+
+def campaigns_launched(*, start: date, end: date) -> QuerySet[Campaign]:
+    """Campaigns launched on those shop-local days, newest first."""
+    tz = shop_timezone()
+    first = datetime.combine(start, time.min, tz)
+    return Campaign.objects.filter(launched_at__gte=first,
+                                   launched_at__lt=datetime.combine(end, time.min, tz) + timedelta(days=1))  # fmt: skip

@@ -169,7 +169,9 @@ def test_a_campaign_is_launched_only_after_the_owner_confirms_that_exact_draft(s
     conversation = customer_says(shop, "Manda uma campanha pros sumidos há 30 dias", phone=owner)
     draft_args = {"name": "Saudade", "text": "Oi {nome}! Que tal um banho?", "inactive_days": 30}
     # The model drafts and launches in one go: the launch is refused, the owner has not seen the draft.
-    llm.script_tool_calls([("draft_campaign", draft_args), ("launch_campaign", {"campaign_id": 1})])
+    llm.script_tool_calls([("draft_campaign", draft_args)])
+    drafted_id = lambda request: json.loads(request["messages"][-1]["content"])["campaign_id"]  # noqa: E731
+    llm.script(lambda request: [("launch_campaign", {"campaign_id": drafted_id(request)})])
     llm.script(lambda request: json.dumps([m["content"] for m in request["messages"] if m["role"] == "tool"]))
     reply_turn(conversation)
     campaign = Campaign.objects.get()

@@ -1,19 +1,23 @@
 """The figures over REST: for managers and owners of the shop only, with
 clear errors for bad periods."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django_tenants.utils import tenant_context
 
+from agents.models import Campaign, CampaignRecipient
 from analytics.models import AnalyticsEvent
 from analytics.services import event_record
+from bookings.models import Booking, Resource, Service
+from bookings.services import customer_get_or_create
 from tenants.shop.services import Actor, api_key_create
 from tests.conftest import ALPHA, BETA, login
 
 SUMMARY = "/api/v1/analytics/summary/"
 SERIES = "/api/v1/analytics/series/"
+CAMPAIGNS = "/api/v1/analytics/campaigns/"
 MARCH_2 = datetime(2030, 3, 2, 15, 0, tzinfo=UTC)
 
 
@@ -98,3 +102,35 @@ def test_the_endpoints_are_in_the_openapi_schema(alpha_owner):
     schema = alpha_owner.get("/api/schema/", HTTP_ACCEPT="application/json").json()
 
     assert {SUMMARY, SERIES} <= set(schema["paths"])
+
+
+def test_campaign_results_are_the_shops_own_and_count_bookings_within_the_days_asked(alpha, beta, alpha_owner,
+                                                                                     beta_client):  # fmt: skip
+    with tenant_context(alpha):
+        campaign = launched_campaign_with_a_booking_after(days=10)
+    beta_owner = login(beta_client, beta, email=BETA.owner_email, password=BETA.owner_password)
+
+    params = {"from": "2030-03-01", "to": "2030-03-31"}
+    default = alpha_owner.get(CAMPAIGNS, params).json()
+    within_7 = alpha_owner.get(CAMPAIGNS, params | {"booked_within_days": 7}).json()
+
+    assert [(c["campaign"], c["sent"], c["booked"], c["booked_within_days"]) for c in default] == [
+        (campaign.pk, 1, 1, 14)]  # fmt: skip
+    assert within_7[0]["booked"] == 0
+    assert beta_owner.get(CAMPAIGNS, params).json() == []
+    assert alpha_owner.get(CAMPAIGNS, params | {"booked_within_days": 0}).status_code == 400
+
+
+def launched_campaign_with_a_booking_after(*, days: int):
+    """A campaign sent to one customer on 2 March, who booked `days` later."""
+    customer, _created = customer_get_or_create(phone="+5511966660000", name="Rui", actor=Actor.system())
+    campaign = Campaign.objects.create(name="Volta", text="Oi", created_by="test", status="finished",
+                                       launched_at=MARCH_2)  # fmt: skip
+    CampaignRecipient.objects.create(campaign=campaign, customer=customer, status="sent", sent_at=MARCH_2)
+    start = MARCH_2 + timedelta(days=20)
+    booking = Booking.objects.create(
+        customer=customer, service=Service.objects.first(), resource=Resource.objects.first(), start=start,
+        end=start + timedelta(hours=1), occupied_until=start + timedelta(hours=1), source="staff", created_by="test",
+    )  # fmt: skip
+    Booking.objects.filter(pk=booking.pk).update(created_at=MARCH_2 + timedelta(days=days))
+    return campaign
