@@ -60,7 +60,7 @@ def populate(*, customers: int, bookings: int, now: datetime) -> list[Conversati
     service = Service.objects.get(category="bath")
     per_resource = 50
     resources = [Resource.objects.create(name=f"Mesa {n}") for n in range(bookings // per_resource + 1)]
-    first = now + timedelta(hours=23)
+    first = now + timedelta(hours=23, minutes=5)
     Booking.objects.bulk_create(
         [Booking(customer=people[n], service=service, resource=resources[n // per_resource],
                  start=first + timedelta(minutes=n % per_resource), end=first + timedelta(minutes=n % per_resource + 1),
@@ -90,8 +90,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--bookings", type=int, default=500)
     args = parser.parse_args()
-    now = timezone.now().astimezone(shop_timezone())
     with bench_shop("outreach") as organization, tenant_context(organization):
+        now = timezone.now().astimezone(shop_timezone())
         conversations = populate(customers=args.customers, bookings=args.bookings, now=now)
 
         outcomes, followups_ms = rolled_back(lambda: followups_run(now=now + timedelta(minutes=1)))

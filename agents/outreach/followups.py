@@ -112,19 +112,20 @@ def _post_visits(now: datetime, rules: OutreachSettings) -> list[FollowUp]:
 
 def followups_send_due(*, now: datetime, rules: OutreachSettings) -> dict[str, int]:
     outcomes: Counter[str] = Counter()
+    due = FollowUp.objects.filter(status=FollowUp.Status.PENDING, due_at__lte=now)
+    due_ids = list(due.order_by("due_at", "pk").values_list("pk", flat=True)[:SENDS_PER_RUN])
     with translation.override(_shop_language()):
-        for _turn in range(SENDS_PER_RUN):
+        for followup_id in due_ids:
             with transaction.atomic():
+                # Another run may hold it, or have sent it since the list was read.
                 followup = (
-                    FollowUp.objects.select_for_update(skip_locked=True, of=("self",))
-                    .filter(status=FollowUp.Status.PENDING, due_at__lte=now)
+                    due.select_for_update(skip_locked=True, of=("self",))
+                    .filter(pk=followup_id)
                     .select_related("booking__service", "booking__pet", "vaccination__pet")
-                    .order_by("due_at", "pk")
                     .first()
                 )
-                if followup is None:
-                    break
-                outcomes[_followup_send(followup, now=now, rules=rules)] += 1
+                if followup is not None:
+                    outcomes[_followup_send(followup, now=now, rules=rules)] += 1
     return dict(outcomes)
 
 
