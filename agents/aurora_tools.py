@@ -165,6 +165,7 @@ def attendant_pause_set(*, paused: bool, actor: Actor, now) -> AgentSettings:
 def draft_campaign(
     ctx: TurnContext, name: str, text: str, inactive_days: int | None = None, species: str = "",
     last_service: str = "", vaccine_due_within_days: int | None = None, tag: str = "", daily_cap: int = 100,
+    starts_at: str = "",
 ) -> dict:  # fmt: skip
     service = None
     if last_service:
@@ -172,9 +173,13 @@ def draft_campaign(
         if service is None:
             raise ToolError(f"No service called {last_service!r}.")
     try:
+        start = datetime.fromisoformat(starts_at).replace(tzinfo=shop_timezone()) if starts_at else None
+    except ValueError as exc:
+        raise ToolError("starts_at must be YYYY-MM-DDTHH:MM, shop time.") from exc
+    try:
         campaign = campaign_draft_create(
             name=name, text=text, actor=AURORA, inactive_days=inactive_days, species=species, last_service=service,
-            vaccine_due_within_days=vaccine_due_within_days, tag=tag, daily_cap=daily_cap,
+            vaccine_due_within_days=vaccine_due_within_days, tag=tag, daily_cap=daily_cap, starts_at=start,
         )  # fmt: skip
     except CampaignError as exc:
         raise ToolError(str(exc)) from exc
@@ -245,7 +250,9 @@ AURORA_TOOLS = [
                  "species": {"type": "string", "enum": list(Species.values)},
                  "last_service": {"type": "string", "description": "name of the service of their last visit"},
                  "vaccine_due_within_days": {"type": "integer"}, "tag": {"type": "string"},
-                 "daily_cap": {"type": "integer"}}, ("name", "text")), draft_campaign),
+                 "daily_cap": {"type": "integer"},
+                 "starts_at": {"type": "string", "description": "YYYY-MM-DDTHH:MM shop time; empty: at launch"}},
+                ("name", "text")), draft_campaign),
     Tool("launch_campaign", "Launch a drafted campaign the owner confirmed, after it was shown in an earlier message.",
          params({"campaign_id": {"type": "integer"}}, ("campaign_id",)), launch_campaign),
     Tool("campaign_status", "Progress and results of a campaign (or the latest three): sent, delivered, read, "

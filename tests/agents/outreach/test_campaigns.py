@@ -184,3 +184,12 @@ def test_the_task_sends_each_shops_campaigns_in_that_shop_only(inactive, alpha, 
     with time_machine.travel(local(4, 10), tick=False):
         assert campaigns_all_tenants_task.apply().get() == {"alpha": 1}
         assert campaigns_all_tenants_task.apply().get() == {}  # within the gap
+
+
+def test_a_scheduled_campaign_waits_for_its_start(inactive):
+    campaign = draft(starts_at=local(5, 14))
+    campaign_launch(campaign_id=campaign.pk, revision=1, actor=OWNER, now=local(4, 10))
+
+    assert send_at(local(4, 10)) == 0
+    assert send_at(local(5, 13, 59)) == 0
+    assert send_at(local(5, 14)) == 1
