@@ -22,7 +22,6 @@ from .aurora_tools import (
     AURORA_TOOLS_BY_NAME,
     agenda,
     business_figures,
-    campaign_status,
     inactive_customers,
     launch_token,
     propose_action,
@@ -30,7 +29,7 @@ from .aurora_tools import (
 )
 from .models import Campaign
 from .offline.parser import parse_message
-from .outreach.selectors import campaign_preview
+from .outreach.selectors import campaign_preview, campaign_progress
 from .tools import TurnContext, tool_run
 
 PROMPT = """You are Aurora, the business partner of the owner of {shop}, a pet shop / vet clinic, on WhatsApp.
@@ -139,10 +138,10 @@ def _campaign_answer(ctx: TurnContext, words: str) -> str:
         tool = "stop_campaign" if status == Campaign.Status.RUNNING else "resume_campaign"
         result = tool_run(ctx, tool, {"campaign_id": campaign.pk}, AURORA_TOOLS_BY_NAME)
         return result.get("error") or _campaigns_text([result])
-    found = (
-        campaign_status(ctx, campaign_id=chosen.get("pk"))["campaigns"] if chosen or Campaign.objects.exists() else []
-    )
-    return _campaigns_text(found) if found else _("No campaigns yet.")
+    campaigns = Campaign.objects.filter(**chosen).order_by("-created_at")[:3]
+    if not campaigns:
+        return _("No campaign %(number)s.") % {"number": chosen["pk"]} if chosen else _("No campaigns yet.")
+    return _campaigns_text([campaign_progress(campaign=campaign) for campaign in campaigns])
 
 
 def _campaigns_text(campaigns: list[dict]) -> str:

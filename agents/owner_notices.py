@@ -20,12 +20,13 @@ from bookings.services import customer_get_or_create
 from oxy.realtime import dashboard_event_send
 from oxy.schemas import on_commit_in_this_schema
 from tenants.shop.models import OwnerNumber, ShopSettings
-from whatsapp.models import Channel, ChannelStateChange, Conversation
+from whatsapp.models import Channel, ChannelStateChange
 from whatsapp.services.outbound import SendRefused, message_outbound_create
 
 from .aurora import figures_text, money
 from .aurora_tools import AURORA, period_figures
 from .models import AgentSettings, OwnerNotice
+from .outreach.delivery import NotNow, Undeliverable, conversation_to_reach
 
 logger = logging.getLogger(__name__)
 
@@ -151,21 +152,15 @@ def owner_notice_send(*, kind: str, key: str, text: str) -> OwnerNotice | None:
 
 
 def _send_to_owners(notice: OwnerNotice) -> int:
-    channel = Channel.objects.filter(state=Channel.State.CONNECTED).order_by("pk").first()
-    if channel is None:
-        logger.warning("owner notice %s not sent: no connected WhatsApp number", notice.pk)
-        return 0
+    """Over each owner's latest conversation on a connected number (else the shop's first connected number)."""
     sent = 0
     for number in OwnerNumber.objects.order_by("pk"):
         owner, _created = customer_get_or_create(phone=number.phone, actor=AURORA, name=number.label)
-        conversation, _created = Conversation.objects.get_or_create(
-            customer=owner, channel=channel, defaults={"address": number.phone.lstrip("+")}
-        )
         try:
-            message_outbound_create(conversation=conversation, text=notice.text, sender_kind="bot",
+            message_outbound_create(conversation=conversation_to_reach(owner), text=notice.text, sender_kind="bot",
                                     data={"notice": notice.kind})  # fmt: skip
             sent += 1
-        except SendRefused as exc:
+        except (NotNow, Undeliverable, SendRefused) as exc:
             logger.warning("owner notice %s not sent to %s: %s", notice.pk, number.pk, exc)
     return sent
 

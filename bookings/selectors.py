@@ -1,13 +1,13 @@
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from oxy.phones import InvalidPhoneNumber, phone_to_e164
 
 from .availability import shop_timezone
 from .calendar import local_to_utc
-from .models import Booking, BusinessHours, Closure, Customer, Service
+from .models import Booking, BusinessHours, Closure, Customer, Service, Vaccination
 
 
 def customer_list(*, search: str = "", tag: str = "") -> QuerySet[Customer]:
@@ -39,6 +39,13 @@ def customers_inactive(*, since: datetime) -> QuerySet[Customer]:
     return Customer.objects.filter(
         Q(last_interaction_at__lt=since) | Q(last_interaction_at__isnull=True, created_at__lt=since)
     )
+
+
+def vaccinations_current() -> QuerySet[Vaccination]:
+    """Each pet's latest dose of each vaccine (an earlier one was renewed)."""
+    renewed = Vaccination.objects.filter(pet=OuterRef("pet"), vaccine=OuterRef("vaccine"),
+                                         applied_on__gt=OuterRef("applied_on"))  # fmt: skip
+    return Vaccination.objects.exclude(Exists(renewed))
 
 
 def service_list(*, include_inactive: bool = False) -> QuerySet[Service]:

@@ -70,7 +70,7 @@ def _validate(campaign: Campaign) -> None:
     if unknown:
         raise CampaignError(_("Unknown placeholder %(names)s: use {name}, {pet} or {shop}.") % {
             "names": ", ".join(f"{{{name}}}" for name in unknown)})  # fmt: skip
-    if not campaign.daily_cap or campaign.daily_cap < 1:
+    if campaign.daily_cap < 1:
         raise CampaignError(_("The daily cap must be at least 1."))
     if campaign.min_gap_s > campaign.max_gap_s:
         raise CampaignError(_("The shortest gap between messages is longer than the longest."))
@@ -149,16 +149,11 @@ def _campaign_step(campaign: Campaign, *, now: datetime, rules: OutreachSettings
     wait_until = _closed_until(campaign, now=now, rules=rules)
     if wait_until:
         return _wait(campaign, wait_until)
-    recipient = (
-        campaign.recipients.select_for_update(skip_locked=True, of=("self",))
-        .filter(status=CampaignRecipient.Status.PENDING)
-        .select_related("customer")
-        .first()
-    )
+    # The campaign's row is locked: nobody else sends to its recipients meanwhile.
+    recipient = campaign.recipients.filter(status=CampaignRecipient.Status.PENDING).select_related("customer").first()
     if recipient is None:
-        if not campaign.recipients.filter(status=CampaignRecipient.Status.PENDING).exists():
-            campaign.status, campaign.finished_at = Campaign.Status.FINISHED, now
-            campaign.save(update_fields=["status", "finished_at"])
+        campaign.status, campaign.finished_at = Campaign.Status.FINISHED, now
+        campaign.save(update_fields=["status", "finished_at"])
         return 0
     try:
         recipient.message = proactive_send(

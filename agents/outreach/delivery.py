@@ -63,7 +63,7 @@ def proactive_send(
     if opens:
         raise NotNow("outside the sending window", opens)
     _caps_check(customer, now=now, rules=rules)
-    conversation = _conversation_for(customer)
+    conversation = conversation_to_reach(customer)
     try:
         return message_outbound_create(
             conversation=conversation, text=text, sender_kind=Message.SenderKind.BOT,
@@ -91,7 +91,7 @@ def _caps_check(customer: Customer, *, now: datetime, rules: OutreachSettings) -
         )
 
 
-def _conversation_for(customer: Customer) -> Conversation:
+def conversation_to_reach(customer: Customer) -> Conversation:
     """The customer's latest conversation on a connected number, else a new
     one on the shop's first connected number."""
     connected = Channel.State.CONNECTED

@@ -13,14 +13,14 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from bookings.availability import shop_timezone
 from bookings.calendar import local_to_utc
-from bookings.models import Booking, Vaccination
+from bookings.models import Booking
+from bookings.selectors import vaccinations_current
 from tenants.shop.models import ShopSettings
 
 from ..models import FollowUp, OutreachSettings
@@ -87,11 +87,9 @@ def _vaccines_due(now: datetime, rules: OutreachSettings) -> list[FollowUp]:
         return []
     tz = shop_timezone()
     today = timezone.localtime(now, tz).date()
-    renewed = Vaccination.objects.filter(pet=OuterRef("pet"), vaccine=OuterRef("vaccine"),
-                                         applied_on__gt=OuterRef("applied_on"))  # fmt: skip
     due = (
-        Vaccination.objects.filter(due_on__gte=today, due_on__lte=today + timedelta(days=rules.vaccine_reminder_days))
-        .exclude(Exists(renewed))
+        vaccinations_current()
+        .filter(due_on__gte=today, due_on__lte=today + timedelta(days=rules.vaccine_reminder_days))
         .select_related("pet")
     )
     return [FollowUp(kind=FollowUp.Kind.VACCINE_DUE, key=f"vaccination:{vaccination.pk}@{vaccination.due_on}",
@@ -177,8 +175,7 @@ def _no_longer_wanted(followup: FollowUp, *, now: datetime) -> str:
         return "the visit is no longer marked completed"
     if followup.kind == Kind.VACCINE_DUE:
         vaccination = followup.vaccination
-        if Vaccination.objects.filter(pet=vaccination.pet_id, vaccine=vaccination.vaccine,
-                                      applied_on__gt=vaccination.applied_on).exists():  # fmt: skip
+        if not vaccinations_current().filter(pk=vaccination.pk).exists():
             return "the vaccine was given again"
         if timezone.localtime(now, shop_timezone()).date() > vaccination.due_on + VACCINE_OVERDUE_GRACE:
             return "long overdue"

@@ -10,8 +10,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from bookings.availability import shop_timezone
-from bookings.models import Booking, Customer, Pet, Vaccination
-from bookings.selectors import customers_inactive
+from bookings.models import Booking, Customer, Pet
+from bookings.selectors import customers_inactive, vaccinations_current
 from whatsapp.models import Conversation, Message
 
 from ..models import Campaign, CampaignRecipient
@@ -39,11 +39,9 @@ def segment_customers(*, campaign: Campaign, now: datetime) -> QuerySet[Customer
         )
     if campaign.vaccine_due_within_days is not None:
         today = timezone.localtime(now, shop_timezone()).date()
-        renewed = Vaccination.objects.filter(pet=OuterRef("pet"), vaccine=OuterRef("vaccine"),
-                                             applied_on__gt=OuterRef("applied_on"))  # fmt: skip
-        due = Vaccination.objects.filter(
+        due = vaccinations_current().filter(
             pet__customer=OuterRef("pk"), due_on__lte=today + timedelta(days=campaign.vaccine_due_within_days)
-        ).exclude(Exists(renewed))
+        )
         customers = customers.filter(Exists(due))
     if campaign.tag:
         customers = customers.filter(tags__contains=[campaign.tag])

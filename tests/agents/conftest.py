@@ -9,9 +9,9 @@ from django_tenants.utils import tenant_context
 
 from agents.services import conversation_reply
 from tests.fakes import FakeOpenAI
+from tests.fixtures.whatsapp import connected_sandbox_channel
 from whatsapp.inbox.models import InboundEvent
 from whatsapp.models import Channel, Conversation
-from whatsapp.services.channels import channel_create
 from whatsapp.services.inbound import inbound_event_process
 from whatsapp.simulator import simulator_message_send
 
@@ -23,9 +23,7 @@ PHONE = "+5511955550001"
 @pytest.fixture
 def shop(alpha):
     with tenant_context(alpha):
-        channel, _route = channel_create(name="Balcão", provider="sandbox")
-        Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
-        channel.refresh_from_db()
+        channel, _route = connected_sandbox_channel("Balcão")
         yield channel
 
 

@@ -10,9 +10,9 @@ from agents.models import AgentSettings, AIInteraction
 from bookings.models import Booking, Pet, Service
 from tests.agents.conftest import NOW, bot_texts, customer_says, reply_turn
 from tests.conftest import wait_until
+from tests.fixtures.whatsapp import connected_sandbox_channel
 from whatsapp.inbox.models import InboundEvent
-from whatsapp.models import Channel, Conversation, Message
-from whatsapp.services.channels import channel_create
+from whatsapp.models import Conversation, Message
 from whatsapp.services.inbound import inbound_event_process
 from whatsapp.simulator import simulator_message_send
 
@@ -119,9 +119,7 @@ def test_a_customer_is_answered_by_the_real_worker_end_to_end(committed_alpha, c
     schema's transaction, and the reply task must still run in the shop's."""
     settings.OXY_REPLY_DEBOUNCE_S = 0.2
     with tenant_context(committed_alpha):
-        channel, route = channel_create(name="E2E", provider="sandbox")
-        Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
-        channel.refresh_from_db()
+        channel, route = connected_sandbox_channel("E2E")
         simulator_message_send(channel=channel, phone="+5511955550099", text="oi, qual o preço do banho?")
     try:
         for event_id in InboundEvent.objects.filter(route=route, status="pending").values_list("pk", flat=True):

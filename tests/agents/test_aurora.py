@@ -226,3 +226,12 @@ def test_offline_aurora_launches_a_draft_on_a_yes_and_reports_and_stops_it(shop,
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.STOPPED
     assert bot_texts(conversation)[-1].startswith(f"Saudade ({campaign.pk}): parada, 0 de 2 enviadas")
+
+
+def test_offline_aurora_says_so_when_the_campaign_number_does_not_exist(shop, owner, settings):
+    settings.OXY_LLM_API_KEY = ""
+    conversation = customer_says(shop, "como está a campanha 99?", phone=owner)
+
+    reply_turn(conversation)
+
+    assert bot_texts(conversation)[-1] == "Nenhuma campanha 99."

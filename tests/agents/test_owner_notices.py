@@ -14,8 +14,9 @@ from analytics.models import AnalyticsEvent
 from analytics.services import event_record
 from tenants.shop.models import OwnerNumber
 from tests.agents.conftest import customer_says
+from tests.fixtures.whatsapp import connected_sandbox_channel
 from whatsapp.models import Channel, Message
-from whatsapp.services.channels import channel_create, channel_state_set
+from whatsapp.services.channels import channel_state_set
 
 OWNER = "+5511944440000"
 # 19:00 in São Paulo (UTC-3) is 22:00 UTC.
@@ -126,8 +127,7 @@ def test_the_booking_goal_note_comes_once_the_month_reaches_it(shop, owner):
 
 
 def test_a_number_that_disconnects_is_announced_once_on_another_connected_number(shop, owner):
-    backup, _route = channel_create(name="Reserva", provider="sandbox")
-    Channel.objects.filter(pk=backup.pk).update(state=Channel.State.CONNECTED)
+    backup, _route = connected_sandbox_channel("Reserva")
     with time_machine.travel(EVENING - timedelta(hours=10), tick=False):
         channel_state_set(channel=shop, state=Channel.State.LOGGED_OUT, reason="logged out on the phone")
         assert owner_notices_due(now=EVENING - timedelta(hours=10)) == [OwnerNotice.Kind.CHANNEL_ALERT]

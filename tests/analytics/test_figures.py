@@ -18,8 +18,8 @@ from bookings.services import booking_cancel, booking_complete, booking_mark_no_
 from tenants.shop.services import Actor
 from tests.conftest import ALPHA, login
 from tests.fixtures.shop_days import ShopDays, sao_paulo
-from whatsapp.models import Channel, Conversation
-from whatsapp.services.channels import channel_create
+from tests.fixtures.whatsapp import connected_sandbox_channel
+from whatsapp.models import Conversation
 
 STAFF = Actor("staff", "ana@alpha.test")
 AI = Actor("ai", "attendant")
@@ -164,9 +164,7 @@ def test_the_shop_admin_lists_conversations_and_who_handled_them(history, alpha,
 def test_facts_are_recorded_outside_a_surrounding_transaction_too(committed_alpha):
     """A real request runs in autocommit: the services open their own transactions."""
     with tenant_context(committed_alpha):
-        channel, route = channel_create(name="Autocommit", provider="sandbox")
-        Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
-        channel.refresh_from_db()
+        channel, route = connected_sandbox_channel("Autocommit")
         try:
             conversation = ShopDays(channel).customer_writes(sao_paulo(MONDAY, "10:00"), "+5511911110009", name="Duda")
             ShopDays(channel).answer(sao_paulo(MONDAY, "10:00:05"), conversation, "bot")

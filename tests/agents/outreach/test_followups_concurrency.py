@@ -14,8 +14,8 @@ from bookings.models import Booking, Customer, Resource, Service
 from bookings.services import booking_create, customer_get_or_create, pet_register
 from tenants.shop.models import AuditEntry
 from tests.fixtures.bookings import STAFF
+from tests.fixtures.whatsapp import connected_sandbox_channel
 from whatsapp.models import Channel, Conversation, Message
-from whatsapp.services.channels import channel_create
 
 from .conftest import local
 
@@ -26,8 +26,7 @@ def test_concurrent_runs_send_a_reminder_once(committed_alpha):
     alpha = committed_alpha
     with tenant_context(alpha), time_machine.travel(local(1, 9), tick=False):
         first_audit_id = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        channel, route = channel_create(name="Concorrência", provider="sandbox")
-        Channel.objects.filter(pk=channel.pk).update(state=Channel.State.CONNECTED)
+        channel, route = connected_sandbox_channel("Concorrência")
         customer, _created = customer_get_or_create(phone="+5511955557777", name="Bia", actor=STAFF)
         pet = pet_register(customer=customer, name="Nina", species="dog", size="P", actor=STAFF)
         bath, groomer = Service.objects.get(category="bath"), Resource.objects.get()
