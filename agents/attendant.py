@@ -40,6 +40,7 @@ when one matters, say so kindly and hand over."""
 @dataclass
 class TurnOutcome:
     text: str
+    llm_calls: int = 0
     prompt_tokens: int = 0
     cached_tokens: int = 0
     completion_tokens: int = 0
@@ -96,6 +97,7 @@ def tools_loop(
     outcome = TurnOutcome(text="")
     for _step in range(MAX_STEPS):
         reply = llm.chat(config=config, messages=messages, tools=schemas)
+        outcome.llm_calls += 1
         outcome.prompt_tokens += reply.prompt_tokens
         outcome.cached_tokens += reply.cached_tokens
         outcome.completion_tokens += reply.completion_tokens

@@ -7,14 +7,14 @@ cannot handle. Either way the customer is answered."""
 import logging
 from collections.abc import Callable
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from analytics.selectors import month_ai_spend
 from analytics.services import ai_call_record
 from oxy.schemas import on_commit_in_this_schema
 from tenants.shop.services import Actor
@@ -83,8 +83,8 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
             outcome=AIInteraction.Outcome.HANDED_OVER if ctx.handed_over else AIInteraction.Outcome.REPLIED,
         )  # fmt: skip
         if outcome.cost_usd:
-            ai_call_record(call_id=f"turn:{turn.pk}", tokens=outcome.prompt_tokens + outcome.completion_tokens,
-                           cost=outcome.cost_usd, at=now)  # fmt: skip
+            ai_call_record(call_id=f"turn:{turn.pk}", calls=outcome.llm_calls, cost=outcome.cost_usd, at=now,
+                           tokens=outcome.prompt_tokens + outcome.completion_tokens)  # fmt: skip
         Conversation.objects.filter(pk=conversation_id, reply_due_at__lte=now).update(reply_due_at=None)
         return turn.outcome
 
@@ -178,11 +178,8 @@ def _llm_refusal(*, shop: AgentSettings | None, config: llm.LlmConfig | None, no
     """Why the LLM may not answer now in this shop ("" if it may)."""
     if config is None:
         return "no LLM configured"
-    if shop and shop.monthly_cap_usd is not None:
-        month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        spent = AIInteraction.objects.filter(created_at__gte=month_start).aggregate(s=Sum("cost_usd"))["s"]
-        if (spent or Decimal(0)) >= shop.monthly_cap_usd:
-            return "monthly LLM spend cap reached"
+    if shop and shop.monthly_cap_usd is not None and month_ai_spend(now=now) >= shop.monthly_cap_usd:
+        return "monthly LLM spend cap reached"
     return ""
 
 

@@ -13,7 +13,7 @@ from agents.outreach.selectors import campaign_progress, campaigns_launched
 from oxy.api import ManagersOnly
 
 from .metrics import Kind
-from .selectors import daily_series, shop_summary, today
+from .selectors import series, shop_summary, today
 
 MAX_DAYS = 366
 
@@ -38,6 +38,7 @@ PeriodInput._declared_fields |= {"from": serializers.DateField(required=False),
 
 class SeriesInput(PeriodInput):
     metric = serializers.ChoiceField(choices=Kind.choices)
+    every = serializers.ChoiceField(choices=["day", "week", "month"], default="day")
 
 
 class SummaryApi(APIView):
@@ -73,8 +74,9 @@ class SeriesApi(APIView):
 
     @extend_schema(parameters=[SeriesInput], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
-        """One point per day of one fact: how many, and their value (reais or milliseconds)."""
+        """One point per day, week or month of one fact: how many, and their value (reais, dollars or milliseconds)."""
         data = SeriesInput(data=request.query_params)
         data.is_valid(raise_exception=True)
         start, end = data.validated_data["from"], data.validated_data["to"]
-        return Response(daily_series(start=start, end=end, metric=data.validated_data["metric"]))
+        return Response(series(start=start, end=end, metric=data.validated_data["metric"],
+                               every=data.validated_data["every"]))  # fmt: skip

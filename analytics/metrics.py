@@ -27,7 +27,8 @@ def metrics_for(kind: str, dims: dict, value: Decimal) -> list[MetricDelta]:
     if kind == Kind.CUSTOMER_MERGED:  # counted as new twice: once is taken back, on its first day
         return [(Kind.CUSTOMER_NEW, "", -1, Decimal(0))]
     if kind == Kind.AI_CALL:
-        return [(kind, "", 1, value), ("ai_tokens", "", 0, Decimal(dims.get("tokens", 0)))]
+        # One event per turn; a turn can call the model several times.
+        return [(kind, "", int(dims.get("calls", 1)), value), ("ai_tokens", "", 0, Decimal(dims.get("tokens", 0)))]
     deltas = [(kind, "", 1, value)]
     for name in _BREAKDOWNS.get(kind, ()):
         if dims.get(name) is not None:

@@ -40,7 +40,7 @@ class AnalyticsEvent(models.Model):
     # Dimensions: channel, source, service, hour, weekday, sender, tokens.
     dims = models.JSONField(default=dict, blank=True)
     # Milliseconds for response times, reais for money and AI cost.
-    value = models.DecimalField(max_digits=16, decimal_places=4, default=0)
+    value = models.DecimalField(max_digits=20, decimal_places=8, default=0)
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="analytics_event_day")]
@@ -62,7 +62,9 @@ class DailyMetric(models.Model):
     dim = models.CharField(max_length=60, blank=True, default="")
     shard = models.PositiveSmallIntegerField(default=0)
     count = models.BigIntegerField(default=0)
-    total = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    # Eight places: a model call costs fractions of a cent, and rounding each
+    # one would make a month's spend drift.
+    total = models.DecimalField(max_digits=22, decimal_places=8, default=0)
 
     class Meta:
         constraints = [

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from agents.models import AgentSettings
 from bookings.availability import shop_timezone
 from bookings.models import Pet, Service
 from bookings.selectors import customers_inactive
@@ -52,8 +53,25 @@ def _ratio(part: float, whole: float) -> float | None:
     return None if not whole else round(part / whole, 4)
 
 
-def _money(value: Decimal) -> str:
-    return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+def _money(value: Decimal, places: str = "0.01") -> str:
+    return str(Decimal(value).quantize(Decimal(places), rounding=ROUND_HALF_UP))
+
+
+def _dollars(value: Decimal) -> str:
+    """Model spend, in US dollars: a turn costs fractions of a cent."""
+    return _money(value, "0.0001")
+
+
+def ai_spend(*, start: date, end: date) -> Decimal:
+    """What the agents' model calls cost (US dollars) over shop-local days."""
+    spent = DailyMetric.objects.filter(day__range=(start, end), metric=Kind.AI_CALL, dim="").aggregate(s=Sum("total"))
+    return spent["s"] or Decimal(0)
+
+
+def month_ai_spend(*, now: datetime) -> Decimal:
+    """This shop-local month's model spend so far: what the monthly cap is checked against."""
+    day = local_day(now)
+    return ai_spend(start=day.replace(day=1), end=day)
 
 
 def _average_seconds(totals: Totals, metric: str) -> float | None:
@@ -131,10 +149,21 @@ def shop_summary(*, start: date, end: date, inactive_days: int = 60, now=None) -
         "ai": {
             "calls": totals.count(Kind.AI_CALL),
             "tokens": int(totals.total("ai_tokens")),
-            "cost": _money(ai_cost),
-            "cost_per_conversation": _money(ai_cost / started) if started else None,
-            "cost_per_booking": _money(ai_cost / ai_bookings) if ai_bookings else None,
+            "cost": _dollars(ai_cost),
+            "cost_per_conversation": _dollars(ai_cost / started) if started else None,
+            "cost_per_booking": _dollars(ai_cost / ai_bookings) if ai_bookings else None,
+            **_spend_against_cap(now=now),
         },
+    }
+
+
+def _spend_against_cap(*, now: datetime) -> dict:
+    cap = AgentSettings.objects.values_list("monthly_cap_usd", flat=True).first()
+    spent = month_ai_spend(now=now)
+    return {
+        "month_spend": _dollars(spent),
+        "monthly_cap": _money(cap) if cap is not None else None,
+        "cap_used": _ratio(float(spent), float(cap)) if cap else None,
     }
 
 
@@ -158,21 +187,35 @@ def _customer_figures(*, start: date, end: date, totals: Totals, inactive_days: 
     }
 
 
-def daily_series(*, start: date, end: date, metric: str) -> list[dict]:
-    """One point per day (zeros included) of a metric's count and total."""
-    rows = {
-        day: (count, total)
-        for day, count, total in DailyMetric.objects.filter(day__range=(start, end), metric=metric, dim="")
+def _bucket_start(day: date, every: str) -> date:
+    if every == "week":
+        return day - timedelta(days=day.weekday())  # weeks start on Monday
+    return day.replace(day=1) if every == "month" else day
+
+
+def series(*, start: date, end: date, metric: str, every: str = "day") -> list[dict]:
+    """A metric's count and total per day, week or month of the period (empty
+    ones included); the first and last buckets are cut to the period."""
+    rows = (
+        DailyMetric.objects.filter(day__range=(start, end), metric=metric, dim="")
         .values_list("day")
         .annotate(count=Sum("count"), total=Sum("total"))
         .values_list("day", "count", "total")
-    }
-    days = (start + timedelta(days=n) for n in range((end - start).days + 1))
-    # Response times are whole milliseconds; every other total is money.
-    shown = (lambda total: int(total)) if metric.startswith("first_response") else _money
+    )
+    buckets: dict[date, list] = {}
+    for n in range((end - start).days + 1):
+        day = start + timedelta(days=n)
+        bucket = buckets.setdefault(_bucket_start(day, every), [day, day, 0, Decimal(0)])
+        bucket[1] = day
+    for day, count, total in rows:
+        bucket = buckets[_bucket_start(day, every)]
+        bucket[2] += count
+        bucket[3] += total
+    # Response times are whole milliseconds; model spend is dollars; every other total is money.
+    shown = int if metric.startswith("first_response") else _dollars if metric == Kind.AI_CALL else _money
     return [
-        {"day": day.isoformat(), "count": rows.get(day, (0, 0))[0], "total": shown(rows.get(day, (0, 0))[1])}
-        for day in days
+        {"start": first.isoformat(), "end": last.isoformat(), "count": count, "total": shown(total)}
+        for first, last, count, total in buckets.values()
     ]
 
 

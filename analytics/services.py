@@ -239,10 +239,10 @@ def customer_fact_merged(*, absorbed) -> None:
                  day=local_day(absorbed.created_at))  # fmt: skip
 
 
-def ai_call_record(*, call_id: str, tokens: int, cost: Decimal, at: datetime | None = None) -> None:
-    """One model call (the agents record theirs): tokens and cost in reais."""
+def ai_call_record(*, call_id: str, calls: int, tokens: int, cost: Decimal, at: datetime | None = None) -> None:
+    """One agent turn's model calls, their tokens and cost in US dollars."""
     event_record(kind=Kind.AI_CALL, dedupe_key=f"ai:{call_id}", occurred_at=at or timezone.now(),
-                 dims={"tokens": tokens}, value=cost)  # fmt: skip
+                 dims={"tokens": tokens, "calls": calls}, value=cost)  # fmt: skip
 
 
 # -- rebuild ------------------------------------------------------------------

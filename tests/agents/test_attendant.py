@@ -3,10 +3,12 @@ simulator, the reply turn runs, and what the customer gets back is checked;
 the LLM is a loopback OpenAI-compatible server driven by the real SDK."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django_tenants.utils import tenant_context
 
 from agents.models import AgentSettings, AIInteraction
+from analytics.selectors import month_ai_spend
 from bookings.models import Booking, Pet, Service
 from tests.agents.conftest import NOW, bot_texts, customer_says, reply_turn
 from tests.conftest import wait_until
@@ -94,14 +96,18 @@ def test_without_a_key_the_offline_attendant_lists_prices(shop):
     assert AIInteraction.objects.get().agent == "offline"
 
 
-def test_the_spend_cap_sends_turns_to_the_offline_attendant(shop, llm):
-    AgentSettings.objects.create(monthly_cap_usd=0)
-    conversation = customer_says(shop, "oi")
+def test_once_the_months_spend_reaches_the_cap_turns_go_to_the_offline_attendant(shop, llm):
+    AgentSettings.objects.create(monthly_cap_usd=Decimal("0.01"))
+    llm.script_reply("Olá! Como posso ajudar?", prompt_tokens=100_000)  # $0.015 at gpt-4o-mini's price
+    reply_turn(customer_says(shop, "oi"))
 
-    reply_turn(conversation)
+    later = NOW + timedelta(minutes=1)
+    reply_turn(customer_says(shop, "quanto custa o banho?", at=later), at=later)
 
-    assert llm.chat_requests == []
-    assert AIInteraction.objects.get().error == "monthly LLM spend cap reached"
+    assert len(llm.chat_requests) == 1
+    first, second = AIInteraction.objects.order_by("id")
+    assert (first.agent, second.agent, second.error) == ("customer", "offline", "monthly LLM spend cap reached")
+    assert month_ai_spend(now=NOW) == first.cost_usd > 0
 
 
 def test_a_message_is_answered_once_however_often_the_turn_runs(shop, llm):

@@ -36,8 +36,23 @@ def test_the_owner_reads_a_periods_figures_and_a_daily_series(alpha_owner):
     assert summary.status_code == 200
     assert summary.json()["bookings"]["revenue_booked"] == "120.00"
     assert summary.json()["period"] == {"start": "2030-03-01", "end": "2030-03-31"}
-    assert [(p["day"], p["count"], p["total"]) for p in series.json()] == [
+    assert [(p["start"], p["count"], p["total"]) for p in series.json()] == [
         ("2030-03-01", 0, "0.00"), ("2030-03-02", 1, "120.00"), ("2030-03-03", 0, "0.00"),
+    ]  # fmt: skip
+
+
+def test_a_series_by_week_cuts_its_first_and_last_weeks_to_the_period(alpha_owner):
+    # 2030-03-01 is a Friday: the first "week" is Friday to Sunday
+    weeks = alpha_owner.get(SERIES, {"metric": "booking_created", "every": "week",
+                                     "from": "2030-03-01", "to": "2030-03-12"}).json()  # fmt: skip
+    months = alpha_owner.get(SERIES, {"metric": "booking_created", "every": "month",
+                                      "from": "2030-02-15", "to": "2030-03-31"}).json()  # fmt: skip
+
+    assert [(w["start"], w["end"], w["count"]) for w in weeks] == [
+        ("2030-03-01", "2030-03-03", 1), ("2030-03-04", "2030-03-10", 0), ("2030-03-11", "2030-03-12", 0),
+    ]  # fmt: skip
+    assert [(m["start"], m["end"], m["count"]) for m in months] == [
+        ("2030-02-15", "2030-02-28", 0), ("2030-03-01", "2030-03-31", 1),
     ]  # fmt: skip
 
 

@@ -10,8 +10,9 @@ import pytest
 import time_machine
 from django_tenants.utils import tenant_context
 
+from agents.models import AgentSettings
 from analytics.models import AnalyticsEvent, ConversationRecord, DailyMetric
-from analytics.selectors import daily_series, shop_summary
+from analytics.selectors import series, shop_summary
 from analytics.services import ai_call_record, conversation_handover_record
 from bookings.models import Customer, Pet
 from bookings.services import booking_cancel, booking_complete, booking_mark_no_show
@@ -83,8 +84,8 @@ def test_messages_count_on_the_shops_day_by_channel_and_sender(history, shop):
     assert monday["in_by_channel"] == {channel: 3}
     assert monday["out_by_sender"] == {"bot": 1, "staff": 2}
     assert (tuesday["in"], tuesday["out"]) == (1, 1)
-    series = daily_series(start=MONDAY, end=date(2030, 3, 7), metric="message_in")
-    assert [point["count"] for point in series] == [3, 1, 1, 0]
+    by_day = series(start=MONDAY, end=date(2030, 3, 7), metric="message_in")
+    assert [point["count"] for point in by_day] == [3, 1, 1, 0]
 
 
 def test_bookings_revenue_cancellations_and_no_shows(history, shop):
@@ -131,16 +132,36 @@ def test_customers_new_returning_and_inactive(history, shop):
 
 def test_ai_cost_per_conversation_and_per_ai_booking(history, shop):
     with time_machine.travel(sao_paulo(MONDAY, "09:00:10"), tick=False):
-        ai_call_record(call_id="call-1", tokens=1200, cost=Decimal("0.30"))
-        ai_call_record(call_id="call-1", tokens=1200, cost=Decimal("0.30"))  # the same call, recorded twice
-        ai_call_record(call_id="call-2", tokens=800, cost=Decimal("0.10"))
+        ai_call_record(call_id="turn-1", calls=2, tokens=1200, cost=Decimal("0.30"))  # a tool call, then the answer
+        ai_call_record(call_id="turn-1", calls=2, tokens=1200, cost=Decimal("0.30"))  # the same turn, recorded twice
+        ai_call_record(call_id="turn-2", calls=1, tokens=800, cost=Decimal("0.10"))
     shop.book(sao_paulo(MONDAY, "10:00"), pet_of(history.customer), start=sao_paulo(WEDNESDAY, "15:00"), actor=AI)
 
     ai = shop_summary(start=MONDAY, end=MONDAY)["ai"]
 
-    assert (ai["calls"], ai["tokens"], ai["cost"]) == (2, 2000, "0.40")
-    assert ai["cost_per_conversation"] == "0.20"  # 2 conversations on Monday
-    assert ai["cost_per_booking"] == "0.40"  # 1 booking by the AI
+    assert (ai["calls"], ai["tokens"], ai["cost"]) == (3, 2000, "0.4000")
+    assert ai["cost_per_conversation"] == "0.2000"  # 2 conversations on Monday
+    assert ai["cost_per_booking"] == "0.4000"  # 1 booking by the AI
+
+
+def test_a_thousand_sub_cent_calls_add_up_to_their_true_cost(shop):
+    with time_machine.travel(sao_paulo(MONDAY, "09:00"), tick=False):
+        for n in range(1000):
+            ai_call_record(call_id=f"turn-{n}", calls=1, tokens=900, cost=Decimal("0.000135"))
+
+    assert shop_summary(start=MONDAY, end=MONDAY)["ai"]["cost"] == "0.1350"  # not 0.1 (each rounded to 0.0001)
+
+
+def test_this_months_spend_against_the_cap(shop):
+    AgentSettings.objects.create(monthly_cap_usd=Decimal("2.00"))
+    with time_machine.travel(sao_paulo(date(2030, 2, 28), "23:30"), tick=False):
+        ai_call_record(call_id="last-month", calls=1, tokens=1000, cost=Decimal("5"))
+    with time_machine.travel(sao_paulo(MONDAY, "09:00"), tick=False):
+        ai_call_record(call_id="this-month", calls=1, tokens=1000, cost=Decimal("0.5"))
+
+    ai = shop_summary(start=MONDAY, end=MONDAY, now=sao_paulo(TUESDAY, "12:00"))["ai"]
+
+    assert (ai["month_spend"], ai["monthly_cap"], ai["cap_used"]) == ("0.5000", "2.00", 0.25)
 
 
 def test_a_hand_over_after_a_person_already_answered_changes_nothing(history):
@@ -201,4 +222,4 @@ def test_a_person_stepping_in_after_the_ai_is_a_hand_over_without_a_response_tim
 
     assert (tuesday["ai_alone"], tuesday["handed_over"]) == (0, 1)
     assert tuesday["first_response_human_s"] is None  # no clock was running for the person
-    assert daily_series(start=TUESDAY, end=TUESDAY, metric="first_response_bot")[0]["total"] == 10_000  # ms
+    assert series(start=TUESDAY, end=TUESDAY, metric="first_response_bot")[0]["total"] == 10_000  # ms
