@@ -45,6 +45,18 @@ redis_ensure() {
   port_open 127.0.0.1 6379 || die "Redis is not running on 127.0.0.1:6379 and could not be started: install it (Debian: apt-get install redis-server)"
 }
 
+# The end-to-end tests drive Debian's Chromium (Playwright's own download
+# needs the internet).
+chromium_ensure() {
+  [ -x /usr/bin/chromium ] && return 0
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    say "installing Debian's chromium for the browser tests"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }
+  fi
+  [ -x /usr/bin/chromium ] || die "the browser tests need Chromium at /usr/bin/chromium (Debian: apt-get install chromium)"
+}
+
 bootstrap() {
   python_ensure
   postgres_ensure

@@ -31,6 +31,7 @@ EVENT_TYPES = frozenset(
         "channel.connected",
         "channel.disconnected",
         "message.received",
+        "message.created",
         "message.status",
         "conversation.updated",
         "booking.created",

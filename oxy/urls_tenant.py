@@ -9,6 +9,14 @@ from tenants.views import shop_home
 
 urlpatterns = [
     path("", shop_home, name="shop_home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # The dashboard's pages, app by app.
+    path("", include("whatsapp.urls_dashboard")),
+    path("", include("bookings.urls_agenda")),
+    path("", include("bookings.urls_customers")),
+    path("", include("agents.urls_dashboard")),
+    path("", include("analytics.urls_dashboard")),
+    path("", include("tenants.shop.urls_dashboard")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("admin/", shop_admin_site.urls),

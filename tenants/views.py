@@ -1,12 +1,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 
 @login_required
 def shop_home(request: HttpRequest) -> HttpResponse:
-    # The live dashboard (inbox, agenda, ...) replaces this page.
-    return render(request, "tenants/shop_home.html", {"shop": request.tenant})
+    return redirect("/inbox/")
 
 
 def public_home(request: HttpRequest) -> HttpResponse:

@@ -27,6 +27,7 @@ pytest_plugins = [
     "tests.fixtures.bookings",
     "tests.fixtures.whatsapp",
     "tests.fixtures.shop_days",
+    "tests.fixtures.dashboard",
 ]
 
 

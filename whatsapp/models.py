@@ -154,3 +154,34 @@ class Message(models.Model):
     def words(self) -> str:
         """What the message says: its text or caption, or a voice note's transcript."""
         return self.text or self.data.get("transcript", "")
+
+
+class ConversationNote(models.Model):
+    """A note the team leaves on a conversation; the customer never sees it."""
+
+    is_note = True  # told apart from messages in a conversation's timeline
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class CannedReply(models.Model):
+    """A ready answer staff insert into a reply."""
+
+    title = models.CharField(max_length=60, unique=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = _("canned replies")
+
+    def __str__(self) -> str:
+        return self.title

@@ -9,6 +9,7 @@ from .inbox.models import ChannelRoute
 from .inbox.services import inbound_items_store
 from .models import Channel, Conversation, Message
 from .providers import sandbox
+from .providers.base import StatusUpdate
 from .services.channels import ChannelError
 
 
@@ -44,3 +45,14 @@ def simulator_thread(*, channel: Channel, phone: str) -> list[Message]:
     """What the simulated phone shows: the conversation with this number."""
     conversation = Conversation.objects.filter(channel=channel, customer__phone=phone).first()
     return list(conversation.messages.order_by("created_at", "id")) if conversation else []
+
+
+def simulator_thread_seen(*, channel: Channel, thread: list[Message]) -> None:
+    """The simulated phone shows the shop's messages: they are read (blue
+    ticks), as a real phone's receipts would say."""
+    from .services.inbound import message_status_apply
+
+    for message in thread:
+        if message.direction == Message.Direction.OUTBOUND and message.status in {"sent", "delivered"}:
+            with transaction.atomic():
+                message_status_apply(channel=channel, update=StatusUpdate(message.provider_message_id, "read"))

@@ -61,19 +61,27 @@ def campaign_draft_update(*, campaign_id: int, actor: Actor, **changes) -> Campa
     return campaign
 
 
-def _validate(campaign: Campaign) -> None:
+def campaign_problems(campaign: Campaign) -> dict[str, str]:
+    """What keeps a draft from being saved, by field (empty: nothing)."""
+    problems: dict[str, str] = {}
     if not campaign.name:
-        raise CampaignError(_("Give the campaign a name."))
+        problems["name"] = _("Give the campaign a name.")
     if not campaign.text:
-        raise CampaignError(_("The message is empty."))
-    unknown = unknown_placeholders(campaign.text)
-    if unknown:
-        raise CampaignError(_("Unknown placeholder %(names)s: use {name}, {pet} or {shop}.") % {
-            "names": ", ".join(f"{{{name}}}" for name in unknown)})  # fmt: skip
+        problems["text"] = _("The message is empty.")
+    elif unknown := unknown_placeholders(campaign.text):
+        problems["text"] = _("Unknown placeholder %(names)s: use {name}, {pet} or {shop}.") % {
+            "names": ", ".join(f"{{{name}}}" for name in unknown)}  # fmt: skip
     if campaign.daily_cap < 1:
-        raise CampaignError(_("The daily cap must be at least 1."))
+        problems["daily_cap"] = _("The daily cap must be at least 1.")
     if campaign.min_gap_s > campaign.max_gap_s:
-        raise CampaignError(_("The shortest gap between messages is longer than the longest."))
+        problems["max_gap_s"] = _("The shortest gap between messages is longer than the longest.")
+    return problems
+
+
+def _validate(campaign: Campaign) -> None:
+    problems = campaign_problems(campaign)
+    if problems:
+        raise CampaignError(next(iter(problems.values())))
 
 
 @transaction.atomic

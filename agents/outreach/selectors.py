@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from bookings.availability import shop_timezone
@@ -69,11 +69,22 @@ def campaign_text_for(*, campaign: Campaign, customer: Customer) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
+def campaign_samples(*, campaign: Campaign, now: datetime, limit: int = 3) -> list[tuple[Customer, str]]:
+    """The first few recipients, each with the message they would read."""
+    return [(customer, campaign_text_for(campaign=campaign, customer=customer))
+            for customer in segment_customers(campaign=campaign, now=now)[:limit]]  # fmt: skip
+
+
 def campaign_preview(*, campaign: Campaign, now: datetime) -> dict:
-    customers = segment_customers(campaign=campaign, now=now)
-    first = customers.first()
-    return {"recipients": customers.count(), "sample": campaign_text_for(campaign=campaign, customer=first)
-            if first else ""}  # fmt: skip
+    samples = campaign_samples(campaign=campaign, now=now, limit=1)
+    return {"recipients": segment_customers(campaign=campaign, now=now).count(),
+            "sample": samples[0][1] if samples else ""}  # fmt: skip
+
+
+def segment_tags() -> list[str]:
+    """Every tag some customer has, to pick a segment's from."""
+    tags = Customer.objects.annotate(tag=Func(F("tags"), function="unnest")).values_list("tag", flat=True)
+    return list(tags.order_by("tag").distinct()[:500])
 
 
 def campaign_progress(*, campaign: Campaign, booked_within: timedelta = BOOKED_AFTER_WITHIN) -> dict:
@@ -102,6 +113,21 @@ def campaign_progress(*, campaign: Campaign, booked_within: timedelta = BOOKED_A
     return {"campaign": campaign.pk, "name": campaign.name, "status": campaign.status, "launched_at": launched,
             "booked_within_days": booked_within.days, **counts,
             "percent_done": round(100 * done / counts["total"]) if counts["total"] else 0}  # fmt: skip
+
+
+def campaigns_overview() -> QuerySet[Campaign]:
+    """Every campaign, newest first, with its recipients counted: all of
+    them, and those done with (sent, skipped or failed)."""
+    return Campaign.objects.annotate(
+        recipients_total=Count("recipients"),
+        recipients_done=Count("recipients", filter=~Q(recipients__status=CampaignRecipient.Status.PENDING)),
+    ).order_by("-created_at", "-pk")
+
+
+def campaign_skip_reasons(*, campaign: Campaign) -> list[dict]:
+    """Why recipients were skipped or failed, most frequent first."""
+    rows = campaign.recipients.exclude(status__in=[CampaignRecipient.Status.PENDING, CampaignRecipient.Status.SENT])
+    return list(rows.values("status", "reason").annotate(count=Count("pk")).order_by("-count", "status", "reason"))
 
 
 def campaigns_launched(*, start: date, end: date) -> QuerySet[Campaign]:

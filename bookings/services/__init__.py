@@ -4,6 +4,7 @@ from .bookings import (
     booking_confirm,
     booking_create,
     booking_create_from_offer,
+    booking_create_on_any_resource,
     booking_mark_no_show,
     booking_reschedule,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "booking_confirm",
     "booking_create",
     "booking_create_from_offer",
+    "booking_create_on_any_resource",
     "booking_mark_no_show",
     "booking_reschedule",
     "business_hours_replace",

@@ -17,6 +17,7 @@ from ..availability import agenda_for_booking, shop_timezone, slot_problem, slot
 from ..errors import BookingError
 from ..models import Booking, Customer, Pet, Resource, Service
 from ..offers import offer_decode
+from .events import booking_announce
 
 _SOURCE_FOR_ACTOR = {
     AuditEntry.ActorType.AI: Booking.Source.AI,
@@ -112,7 +113,32 @@ def booking_create(
     customer.last_interaction_at = now
     customer.save(update_fields=["last_interaction_at"])
     booking_fact_created(booking=booking)
+    booking_announce(booking, event="booking.created")
     return booking
+
+
+# Refusals that depend on the resource: another one may still take the booking.
+_RESOURCE_PROBLEMS = {"slot_taken", "closed", "outside_hours", "resource_cannot_do_service"}
+
+
+@transaction.atomic
+def booking_create_on_any_resource(*, service: Service, start: datetime, customer: Customer, actor: Actor,
+                                   **details) -> Booking:  # fmt: skip
+    """`booking_create` on the first active resource that does the service
+    and is free then (staff booking without choosing who does the work).
+    When none is, the refusal says why: taken if any was busy then."""
+    refusals = []
+    for resource in Resource.objects.filter(active=True, services=service).order_by("pk"):
+        try:
+            return booking_create(service=service, resource=resource, start=start, customer=customer, actor=actor,
+                                  **details)  # fmt: skip
+        except BookingError as refusal:
+            if refusal.code not in _RESOURCE_PROBLEMS:
+                raise
+            refusals.append(refusal)
+    if not refusals:
+        raise BookingError("no_resource", _("No one does %(service)s yet.") % {"service": service.name})
+    raise next((refusal for refusal in refusals if refusal.code == "slot_taken"), refusals[0])
 
 
 def booking_create_from_offer(
@@ -175,6 +201,7 @@ def _transition(booking: Booking, action: str, *, actor: Actor, now: datetime, *
     booking.save()
     audit_record(actor=actor, action=f"booking.{action}", target=f"booking:{booking.pk}", data=data)
     booking_fact_status(booking=booking, at=now)
+    booking_announce(booking, event="booking.updated")
     return booking
 
 
@@ -241,4 +268,5 @@ def booking_reschedule(
         target=f"booking:{booking.pk}",
         data={"from": previous.isoformat(), "to": start.isoformat(), "resource": resource.name},
     )
+    booking_announce(booking, event="booking.updated")
     return booking

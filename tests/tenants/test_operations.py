@@ -37,7 +37,7 @@ def test_suspended_shop_refuses_politely_and_comes_back_on_reactivation(db, alph
     call_command("suspend_tenant", "alpha", "--reason=unpaid invoice", *BY)
 
     # then pages and the API answer 503 with a retry hint, in Portuguese by default
-    page = alpha_client.get("/")
+    page = alpha_client.get("/inbox/")
     assert page.status_code == 503
     assert page["Retry-After"] == "3600"
     assert "suspensa" in page.content.decode()
@@ -49,7 +49,7 @@ def test_suspended_shop_refuses_politely_and_comes_back_on_reactivation(db, alph
 
     # when reactivated, the same session works again: nothing was lost
     call_command("reactivate_tenant", "alpha", *BY)
-    assert alpha_client.get("/").status_code == 200
+    assert alpha_client.get("/inbox/").status_code == 200
     with tenant_context(alpha):
         actions = list(AuditEntry.objects.order_by("id").values_list("action", "actor_label"))
     assert ("organization.suspended", "Ana Suporte <ana@oxy.dev>") in actions
@@ -78,7 +78,7 @@ def test_rotated_owner_password_replaces_the_old_one_and_ends_sessions(db, alpha
     with tenant_context(alpha):
         assert authenticate(username=ALPHA.owner_email, password=ALPHA.owner_password) is None
         assert authenticate(username=ALPHA.owner_email, password=new_password) is not None
-    assert alpha_client.get("/").status_code == 302  # back to the login page
+    assert alpha_client.get("/inbox/")["Location"].startswith("/login/")  # signed out
 
 
 def test_rotated_secrets_get_new_values(db, alpha):

@@ -76,11 +76,11 @@ def _owner_change(
     audit_record(actor=actor, action=action, target=f"conversation:{conversation.pk}")
     data = {"conversation": conversation.pk, "owner": owner, "reason": conversation.handover_reason,
             "assignee": conversation.assignee_id}  # fmt: skip
-    on_commit_in_this_schema(lambda: _announce(data))
+    on_commit_in_this_schema(lambda: announce_conversation(data))
     return conversation
 
 
-def _announce(data: dict) -> None:
+def announce_conversation(data: dict) -> None:
     try:
         dashboard_event_send(event="conversation.updated", data=data)
     except Exception:  # noqa: BLE001 - saved; a dashboard reload shows it

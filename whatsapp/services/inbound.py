@@ -14,7 +14,6 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics.services import message_fact_record
-from oxy.realtime import dashboard_event_send
 from oxy.schemas import on_commit_in_this_schema
 
 from ..identity import customer_for_sender
@@ -30,6 +29,7 @@ from ..providers.base import (
     MessageRevoked,
     StatusUpdate,
 )
+from .announce import message_announce
 from .channels import channel_state_set
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
         from ..tasks import media_download_task
 
         on_commit_in_this_schema(lambda: media_download_task.delay(recorded.pk))
-    on_commit_in_this_schema(lambda: _announce_message(recorded, conversation))
+    on_commit_in_this_schema(lambda: message_announce(recorded, event="message.received"))
     if reply_due:
         _reply_handlers_run(conversation, recorded)
     return "recorded"
@@ -177,17 +177,6 @@ def sender_is_address_upgrade(conversation: Conversation, message: InboundMessag
     return bool(message.sender.phone) and conversation.address != message.sender.phone
 
 
-def _announce_message(message: Message, conversation: Conversation) -> None:
-    try:
-        dashboard_event_send(
-            event="message.received",
-            data={"conversation": conversation.pk, "message": message.pk, "direction": message.direction,
-                  "kind": message.kind, "text": message.text[:500]},
-        )  # fmt: skip
-    except Exception:  # noqa: BLE001 - the message is saved; a dashboard reload shows it
-        logger.warning("dashboard event for message %s not sent", message.pk)
-
-
 def message_status_apply(*, channel: Channel, update: StatusUpdate) -> str:
     """Move a sent message's status forward; an older status arriving late
     changes nothing (one UPDATE whose condition is the order)."""
@@ -197,16 +186,8 @@ def message_status_apply(*, channel: Channel, update: StatusUpdate) -> str:
     ).update(status=update.status, status_rank=rank, error=update.error[:300])
     if changed:
         message = Message.objects.filter(channel=channel, provider_message_id=update.provider_message_id).first()
-        on_commit_in_this_schema(lambda: _announce_status(message))
+        on_commit_in_this_schema(lambda: message_announce(message, event="message.status"))
     return "status" if changed else "stale status"
-
-
-def _announce_status(message: Message) -> None:
-    try:
-        data = {"message": message.pk, "conversation": message.conversation_id, "status": message.status}
-        dashboard_event_send(event="message.status", data=data | {"error": message.error})
-    except Exception:  # noqa: BLE001
-        logger.warning("dashboard status event for message %s not sent", message.pk)
 
 
 # The agents fill this in; until then a due reply is only recorded.

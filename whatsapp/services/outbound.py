@@ -18,6 +18,7 @@ from oxy.schemas import on_commit_in_this_schema
 from ..models import Channel, Conversation, Message
 from ..providers import provider_for
 from ..providers.base import ProviderError
+from .announce import message_announce
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ def message_outbound_create(
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     message_fact_record(message=message)
     on_commit_in_this_schema(lambda: _send_enqueue(message.pk))
+    on_commit_in_this_schema(lambda: message_announce(message, event="message.created"))
     return message
 
 
@@ -169,6 +171,7 @@ def _mark_sent(message: Message, provider_message_id: str) -> None:
     Message.objects.filter(pk=message.pk, provider_message_id__isnull=True).update(
         provider_message_id=provider_message_id
     )
+    _status_announce(message.pk)
 
 
 def message_fail(*, message_id: int, reason: str) -> None:
@@ -176,3 +179,10 @@ def message_fail(*, message_id: int, reason: str) -> None:
     Message.objects.filter(pk=message_id, status_rank__lt=rank).update(
         status=Message.Status.FAILED, status_rank=rank, error=reason[:300]
     )
+    _status_announce(message_id)
+
+
+def _status_announce(message_id: int) -> None:
+    message = Message.objects.filter(pk=message_id).first()
+    if message is not None:
+        on_commit_in_this_schema(lambda: message_announce(message, event="message.status"))

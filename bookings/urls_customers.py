@@ -1,0 +1,3 @@
+"""The customers and pets pages (on a shop's host)."""
+
+urlpatterns: list = []

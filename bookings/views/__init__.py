@@ -1,0 +1,1 @@
+"""The dashboard's agenda and customer pages (Django templates + HTMX)."""
