@@ -28,13 +28,15 @@ class CampaignForm(forms.ModelForm):
             "tag": _("Tag"),
             "starts_at": _("Start sending at"),
             "daily_cap": _("At most per day"),
-            "min_gap_s": _("Seconds between two messages, at least"),
-            "max_gap_s": _("… and at most"),
+            "min_gap_s": _("Shortest gap between messages (seconds)"),
+            "max_gap_s": _("Longest gap between messages (seconds)"),
         }
         help_texts = {
             "text": _("Placeholders: {name} (the customer's first name), {pet}, {shop}."),
             "vaccine_due_within_days": _("0: due today or overdue. Empty: anyone."),
             "starts_at": _("Shop time. Empty: as soon as it is launched."),
+            "daily_cap": "",
+            "min_gap_s": "",
             "max_gap_s": _("Each message waits a random time in between, to keep the number safe."),
         }
         widgets = {
@@ -51,16 +53,17 @@ class CampaignForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        draft = self.draft()
-        for field, problem in campaign_problems(draft).items():
+        for field, problem in campaign_problems(self.draft()).items():
             if field not in self.errors:
                 self.add_error(field, problem)
         return cleaned
 
     def draft(self) -> Campaign:
-        """An unsaved campaign with what was typed that is valid (the rest
-        left at the defaults): what the live count and preview are about."""
+        """An unsaved campaign of what was typed that is valid (the rest left
+        at the defaults): what the live count and preview are about."""
         values = {field: self.cleaned_data[field] for field in EDITABLE if field in self.cleaned_data}
+        # A message with a mistake still previews: the mistake shows in it.
+        values.setdefault("text", self.data.get("text", "").strip())
         return Campaign(**values)
 
     @property

@@ -6,7 +6,6 @@ services and selectors."""
 
 from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
 
 from django import forms
 from django.contrib import messages
@@ -17,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from bookings.availability import shop_timezone
 from oxy.dashboard import actor_of, managers_page, page, paginate
 
 from .forms import CampaignForm
@@ -45,17 +43,6 @@ SAMPLES = 3
 Status = Campaign.Status
 
 
-def in_shop_time(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Times typed (the start) and shown are the shop's wall clock."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        with timezone.override(shop_timezone()):
-            return view(request, *args, **kwargs)
-
-    return wrapped
-
-
 class ResultsForm(forms.Form):
     within = forms.IntegerField(
         label=gettext_lazy("Booked within (days)"), min_value=1, max_value=90, required=False,
@@ -68,13 +55,11 @@ class LaunchForm(forms.Form):
 
 
 @managers_page
-@in_shop_time
 def campaign_list_page(request: HttpRequest) -> HttpResponse:
     return page(request, "agents/campaigns/list.html", {"campaigns": paginate(request, campaigns_overview())})
 
 
 @managers_page
-@in_shop_time
 @require_http_methods(["GET", "POST"])
 def campaign_new_page(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None)
@@ -90,7 +75,6 @@ def campaign_new_page(request: HttpRequest) -> HttpResponse:
 
 
 @managers_page
-@in_shop_time
 @require_http_methods(["GET", "POST"])
 def campaign_edit_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(Campaign, pk=campaign_id)
@@ -138,19 +122,20 @@ def _audience(form: CampaignForm) -> dict:
 
 
 @managers_page
-@in_shop_time
 def campaign_detail_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """The campaign; its progress part is polled while it is sending."""
     campaign = get_object_or_404(Campaign.objects.select_related("last_service"), pk=campaign_id)
-    results = ResultsForm(request.GET)
-    within = (results.is_valid() and results.cleaned_data["within"]) or BOOKED_AFTER_WITHIN.days
+    results = ResultsForm(request.GET or None)  # unbound: the default shown in its field
+    within = (results.is_bound and results.is_valid() and results.cleaned_data["within"]) or BOOKED_AFTER_WITHIN.days
     progress = campaign_progress(campaign=campaign, booked_within=timedelta(days=within))
     context = {
         "campaign": campaign,
         "progress": progress,
         "bar": _progress_bar(progress),
-        "reasons": [{**row, "label": CampaignRecipient.Status(row["status"]).label}
-                    for row in campaign_skip_reasons(campaign=campaign)],  # fmt: skip
+        "reasons": [
+            {**row, "label": CampaignRecipient.Status(row["status"]).label}
+            for row in campaign_skip_reasons(campaign=campaign)
+        ],  # fmt: skip
         "results": results,
         "audience": _audience(CampaignForm(instance=campaign)) if campaign.status == Status.DRAFT else None,
     }
@@ -168,7 +153,6 @@ def _progress_bar(progress: dict) -> list[dict]:
 
 
 @managers_page
-@in_shop_time
 @require_http_methods(["GET", "POST"])
 def campaign_launch_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     """The confirmation names the revision shown; the launch is of that

@@ -21,7 +21,7 @@ Number = int | float | Decimal
 
 WIDTH = 640
 TITLE_BAND = 26
-CHAR_WIDTH = 6.5  # of the 11 px labels, roughly: enough to keep labels apart
+CHAR_WIDTH = 7  # of the 12 px labels, roughly: enough to keep labels apart
 # Above this many columns, values are left to each column's tooltip (and
 # the description), or they would overlap.
 MAX_VALUE_LABELS = 31
@@ -58,7 +58,9 @@ def column_chart(
     for tick in ticks:
         y = baseline - plot_h * tick / top
         parts.append(f'<line class="grid" x1="{left:.1f}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        parts.append(f'<text class="tick" x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">{escape(fmt(tick))}</text>')
+        parts.append(
+            f'<text class="tick" x="{left - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">{escape(fmt(tick))}</text>'
+        )
     every = max(1, math.ceil(len(bars) * (CHAR_WIDTH * max(len(bar.label) for bar in bars) + 8) / plot_w))
     for n, bar in enumerate(bars):
         value = max(float(bar.value), 0)

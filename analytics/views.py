@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 from rest_framework import serializers
 
 from agents.outreach.selectors import campaign_progress, campaigns_launched
-from agents.views import in_shop_time
 from bookings.models import Booking, Species
 from oxy.dashboard import actor_of, managers_page, page
 from whatsapp.models import Message
@@ -123,13 +122,13 @@ ExportForm.base_fields |= {"from": _day_field(gettext_lazy("From"), required=Tru
 
 
 @managers_page
-@in_shop_time
 def analytics_page(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET)
     if not form.is_valid():
         return page(request, "analytics/index.html", {"form": form, "presets": PRESETS[:-1]}, status=400)
     start, end, every = form.cleaned_data["from"], form.cleaned_data["to"], form.cleaned_data["every"]
     period = {"from": start, "to": end}
+    summary = shop_summary(start=start, end=end)
     context = {
         # The custom period's form shows the period shown, whichever way it was chosen.
         "form": PeriodForm(initial={**period, "every": request.GET.get("every", "")}),
@@ -139,10 +138,13 @@ def analytics_page(request: HttpRequest) -> HttpResponse:
         "start": start,
         "end": end,
         "days": (end - start).days + 1,
-        "summary": (summary := shop_summary(start=start, end=end)),
+        "summary": summary,
         "shown": _shown(summary),
         "charts": _charts(summary, start=start, end=end, every=every),
-        "campaigns": [campaign_progress(campaign=campaign) for campaign in campaigns_launched(start=start, end=end)],
+        "campaigns": [
+            {**campaign_progress(campaign=campaign), "status_label": campaign.get_status_display()}
+            for campaign in campaigns_launched(start=start, end=end)
+        ],  # fmt: skip
         "stream": (end - start).days < STREAM_MAX_DAYS,
         "export_kinds": Kind.choices,
         **_exports(ExportForm(initial=period)),
@@ -157,9 +159,9 @@ def money(value: Decimal | str | None) -> str | None:
     return None if value is None else f"R$ {number_format(Decimal(value), 2, force_grouping=True)}"
 
 
-def dollars(value: Decimal | str | None) -> str | None:
-    """Model spend: fractions of a cent matter."""
-    return None if value is None else f"US$ {number_format(Decimal(value), 4, force_grouping=True)}"
+def dollars(value: Decimal | str | None, places: int = 4) -> str | None:
+    """Model spend: fractions of a cent matter (a cap is whole cents)."""
+    return None if value is None else f"US$ {number_format(Decimal(value), places, force_grouping=True)}"
 
 
 def percent(ratio: float | None) -> str | None:
@@ -172,9 +174,11 @@ def duration(seconds: float | None) -> str | None:
     if seconds < 60:
         return _("%(seconds)s s") % {"seconds": number_format(seconds, 0 if seconds == int(seconds) else 1)}
     minutes, rest = divmod(round(seconds), 60)
-    if minutes < 60:
-        return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": rest}
-    return _("%(hours)s h %(minutes)s min") % {"hours": minutes // 60, "minutes": minutes % 60}
+    if minutes >= 60:
+        return _("%(hours)s h %(minutes)s min") % {"hours": minutes // 60, "minutes": minutes % 60}
+    if not rest:
+        return _("%(minutes)s min") % {"minutes": minutes}
+    return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": rest}
 
 
 def _labelled(counts: dict[str, int], labels: dict[str, str]) -> list[tuple[str, int]]:
@@ -205,7 +209,7 @@ def _shown(summary: dict) -> dict:
         "cost_per_conversation": dollars(ai["cost_per_conversation"]),
         "cost_per_booking": dollars(ai["cost_per_booking"]),
         "month_spend": dollars(ai["month_spend"]),
-        "monthly_cap": dollars(ai["monthly_cap"]),
+        "monthly_cap": dollars(ai["monthly_cap"], places=2),
         "cap_used": percent(ai["cap_used"]),
         "cap_width": f"{min(100.0, 100 * ai['cap_used']):.1f}" if ai["cap_used"] is not None else "0",
     }
@@ -214,9 +218,10 @@ def _shown(summary: dict) -> dict:
 # -- charts ---------------------------------------------------------------------------
 
 
-def _short_money(value) -> str:
-    value = Decimal(value)
-    return f"R$ {number_format(value, 0 if value == value.to_integral() else 2, force_grouping=True)}"
+def _short_money(value: Decimal | float) -> str:
+    """A chart's money (bars are Decimal, ticks float): no cents when there are none, to keep labels short."""
+    amount = Decimal(str(value))
+    return f"R$ {number_format(amount, 0 if amount == amount.to_integral() else 2, force_grouping=True)}"
 
 
 def _over_time(points: list[dict], every: str, key: str) -> list[Bar]:
@@ -225,7 +230,11 @@ def _over_time(points: list[dict], every: str, key: str) -> list[Bar]:
     for point in points:
         first, last = date.fromisoformat(point["start"]), date.fromisoformat(point["end"])
         label = date_format(first, "M Y" if every == "month" else "j M")
-        hint = date_format(first, "j M Y") if first == last else f"{date_format(first, 'j M')}–{date_format(last, 'j M Y')}"
+        hint = (
+            date_format(first, "j M Y")
+            if first == last
+            else f"{date_format(first, 'j M')}–{date_format(last, 'j M Y')}"
+        )
         bars.append(Bar(label, Decimal(point[key]) if key == "total" else point[key], hint))
     return bars
 
@@ -239,7 +248,9 @@ def _charts(summary: dict, *, start: date, end: date, every: str) -> dict:
     hours = sorted(bookings["by_hour"])
     by_hour = [Bar(f"{hour}h", bookings["by_hour"].get(hour, 0), f"{hour}:00") for hour in
                range(hours[0], hours[-1] + 1)] if hours else []  # fmt: skip
-    by_weekday = [Bar(str(WEEKDAYS_ABBR[iso - 1]), bookings["by_weekday"].get(code, 0)) for iso, code in WEEKDAYS.items()]
+    by_weekday = [
+        Bar(str(WEEKDAYS_ABBR[iso - 1]), bookings["by_weekday"].get(code, 0)) for iso, code in WEEKDAYS.items()
+    ]
     by_source = [Bar(label, count) for label, count in _labelled(bookings["by_source"], dict(Booking.Source.choices))]
     return {
         "conversations": column_chart(
@@ -276,7 +287,6 @@ def _exports(form: ExportForm) -> dict:
 
 
 @managers_page
-@in_shop_time
 @require_http_methods(["GET", "POST"])
 def exports_page(request: HttpRequest) -> HttpResponse:
     """Background exports: the form that starts one, and the latest ones
@@ -295,7 +305,6 @@ def exports_page(request: HttpRequest) -> HttpResponse:
 
 
 @managers_page
-@in_shop_time
 def export_job_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(ExportJob, pk=job_id)
     return page(request, "analytics/export_job.html", {"job": job}, fragment="analytics/_export_job.html")

@@ -173,14 +173,18 @@ def agenda_period(*, first_day: date, last_day: date, resource_id: int | None = 
     with a booking in the period, so that no booking is ever left out."""
     bookings = list(bookings_on_days(first_day=first_day, last_day=last_day, resource_id=resource_id))
     booked = {booking.resource_id for booking in bookings}
-    resources = Resource.objects.filter(pk=resource_id) if resource_id else Resource.objects.filter(
-        Q(active=True) | Q(pk__in=booked)
-    )  # fmt: skip
-    closures = list(
-        Closure.objects.filter(start_date__lte=last_day, end_date__gte=first_day).select_related("resource")
-    )  # fmt: skip
+    if resource_id:
+        resources = Resource.objects.filter(pk=resource_id)
+    else:
+        resources = Resource.objects.filter(Q(active=True) | Q(pk__in=booked))
+    closures = list(Closure.objects.filter(start_date__lte=last_day, end_date__gte=first_day))
     days = [first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
     return AgendaPeriod(days, list(resources), working_calendar(closures=closures), closures, bookings)
+
+
+def shop_opening(*, day: date) -> time | None:
+    """When the shop opens on that local day by its business hours."""
+    return BusinessHours.objects.filter(weekday=day.weekday()).order_by("start").values_list("start", flat=True).first()
 
 
 def closures_current(*, today: date) -> QuerySet[Closure]:
@@ -223,6 +227,7 @@ def customer_directory(*, search: str = "") -> QuerySet[Customer]:
         customer_list(search=search)
         .annotate(last_visit=Max("bookings__start", filter=Q(bookings__status=Booking.Status.COMPLETED)))
         .prefetch_related("pets")
+        .order_by("name", "id")  # a GROUP BY drops the model's ordering
     )
 
 

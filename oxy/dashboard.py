@@ -1,5 +1,6 @@
-"""What every dashboard page shares: who may open it, who is acting, and
-rendering a whole page or, for an HTMX request, only the fragment it asked for."""
+"""What every dashboard page shares: who may open it (and, for them, the
+shop's timezone), who is acting, and rendering a whole page or, for an HTMX
+request, only the fragment it asked for."""
 
 from collections.abc import Callable
 from functools import wraps
@@ -10,7 +11,9 @@ from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
+from bookings.availability import shop_timezone
 from oxy.api import MANAGING_ROLES, SHOP_ROLES
 from tenants.shop.services import Actor
 
@@ -27,7 +30,9 @@ def _for_roles(roles: set[str]) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             if getattr(request.user, "role", "") not in roles:
                 raise PermissionDenied
-            return view(request, *args, **kwargs)
+            # Times typed in forms and shown in pages are the shop's wall clock.
+            with timezone.override(shop_timezone()):
+                return view(request, *args, **kwargs)
 
         return wrapped
 

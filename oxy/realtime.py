@@ -35,6 +35,7 @@ EVENT_TYPES = frozenset(
         "message.status",
         "conversation.updated",
         "booking.created",
+        "booking.updated",
         "aurora.notice",
     }
 )

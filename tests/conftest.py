@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import setup_databases, teardown_databases
+from django.utils import translation
 from django_tenants.utils import tenant_context
 
 from oxy.ttl_cache import ttl_caches_clear
@@ -84,6 +85,7 @@ def _public_schema_between_tests():
     ttl_caches_clear()  # hosts and routes a previous test cached
     yield
     connection.set_schema_to_public()
+    translation.deactivate()  # a request's language (Accept-Language: en) must not outlive its test
 
 
 @pytest.fixture

@@ -150,6 +150,8 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.direction} {self.kind}: {self.text[:40]}"
 
+    is_note = False  # see ConversationNote
+
     @property
     def words(self) -> str:
         """What the message says: its text or caption, or a voice note's transcript."""

@@ -1,6 +1,8 @@
 """Reading conversations for the dashboard's inbox."""
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
 
 from .models import Conversation, ConversationNote, Message
 
@@ -8,13 +10,8 @@ INBOX_FILTERS = ("all", "human", "bot", "paused", "unread", "mine")
 
 
 def inbox_conversations(*, user, show: str = "all", channel_id: int | None = None, search: str = "") -> QuerySet:
-    """The inbox, newest activity first, each with its latest message's text."""
-    latest = Message.objects.filter(conversation=OuterRef("pk")).exclude(kind="reaction").order_by("-created_at", "-id")
-    conversations = Conversation.objects.select_related("customer", "channel", "assignee").annotate(
-        last_text=Subquery(latest.values("text")[:1]),
-        last_kind=Subquery(latest.values("kind")[:1]),
-        last_direction=Subquery(latest.values("direction")[:1]),
-    )
+    """The inbox, newest activity first."""
+    conversations = Conversation.objects.select_related("customer", "channel", "assignee")
     if show in {"human", "bot", "paused"}:
         conversations = conversations.filter(owner=show)
     elif show == "unread":
@@ -28,6 +25,20 @@ def inbox_conversations(*, user, show: str = "all", channel_id: int | None = Non
     return conversations.order_by("-last_message_at", "-id")
 
 
+def with_latest_message(conversations: Iterable[Conversation]) -> list[Conversation]:
+    """Give each conversation (a page of the inbox) its `latest` message, in
+    one query: only the page's, not every conversation's."""
+    conversations = list(conversations)
+    latest = Message.objects.filter(conversation__in=conversations).exclude(kind="reaction")
+    by_conversation = {
+        message.conversation_id: message
+        for message in latest.order_by("conversation_id", "-created_at", "-id").distinct("conversation_id")
+    }
+    for conversation in conversations:
+        conversation.latest = by_conversation.get(conversation.pk)
+    return conversations
+
+
 def _customer_matches(search: str) -> Q:
     matches = Q(customer__name__icontains=search)
     digits = "".join(ch for ch in search if ch.isdigit())
@@ -36,7 +47,7 @@ def _customer_matches(search: str) -> Q:
     return matches
 
 
-def conversation_timeline(*, conversation: Conversation, limit: int = 200) -> list[Message | ConversationNote]:
+def conversation_timeline(*, conversation: Conversation, limit: int = 60) -> list[Message | ConversationNote]:
     """The latest `limit` messages and the team's notes among them, oldest
     first (as a chat reads)."""
     latest = list(conversation.messages.exclude(kind="reaction").order_by("-created_at", "-id")[:limit])

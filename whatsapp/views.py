@@ -15,7 +15,7 @@ from tenants.staff.models import User
 
 from .forms import CannedReplyForm, NoteForm, ReplyForm
 from .models import CannedReply, Channel, Conversation, Message
-from .selectors import INBOX_FILTERS, conversation_timeline, inbox_conversations
+from .selectors import INBOX_FILTERS, conversation_timeline, inbox_conversations, with_latest_message
 from .services.conversations import conversation_hand_back, conversation_pause, conversation_take_over
 from .services.outbound import SendRefused
 from .services.team import (
@@ -36,8 +36,10 @@ def _inbox_context(request: HttpRequest) -> dict:
     params.pop("page", None)
     conversations = inbox_conversations(user=request.user, show=show, search=search,
                                         channel_id=int(channel) if channel.isdigit() else None)  # fmt: skip
+    shown = paginate(request, conversations)
+    shown.object_list = with_latest_message(shown.object_list)
     return {
-        "conversations": paginate(request, conversations),
+        "conversations": shown,
         "show": show,
         "filters": [(key, label) for key, label in _filter_labels() if key in INBOX_FILTERS],
         "channels": Channel.objects.order_by("name"),
@@ -63,6 +65,15 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
     return page(request, "whatsapp/_inbox_items.html", _inbox_context(request))
 
 
+def _timeline_context(request: HttpRequest, conversation: Conversation) -> dict:
+    """The latest messages; "earlier" shows many more (a long history is paged by the browser's scroll)."""
+    earlier = request.GET.get("earlier") == "1"
+    limit = 500 if earlier else 60
+    timeline = conversation_timeline(conversation=conversation, limit=limit)
+    return {"conversation": conversation, "timeline": timeline, "earlier": earlier,
+            "more_before": not earlier and conversation.messages.count() > limit}  # fmt: skip
+
+
 def _conversation(conversation_id: int) -> Conversation:
     return get_object_or_404(Conversation.objects.select_related("customer", "channel", "assignee"), pk=conversation_id)
 
@@ -72,18 +83,20 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     conversation = _conversation(conversation_id)
     conversation_mark_read(conversation_id=conversation.pk)
     customer = conversation.customer
-    context = _inbox_context(request) | {
-        "conversation": conversation,
-        "timeline": conversation_timeline(conversation=conversation),
-        "reply_form": ReplyForm(),
-        "note_form": NoteForm(),
-        "canned_replies": CannedReply.objects.all(),
-        "team": User.objects.filter(is_active=True).exclude(role="").order_by("email"),
-        "pets": customer.pets.all(),
-        "bookings": Booking.objects.filter(customer=customer, start__gte=timezone.now())
-        .select_related("service", "pet")
-        .order_by("start")[:5],
-    }
+    context = (
+        _inbox_context(request)
+        | _timeline_context(request, conversation)
+        | {
+            "reply_form": ReplyForm(),
+            "note_form": NoteForm(),
+            "canned_replies": CannedReply.objects.all(),
+            "team": User.objects.filter(is_active=True).exclude(role="").order_by("email"),
+            "pets": customer.pets.all(),
+            "bookings": Booking.objects.filter(customer=customer, start__gte=timezone.now())
+            .select_related("service", "pet")
+            .order_by("start")[:5],
+        }
+    )
     return page(request, "whatsapp/conversation.html", context)
 
 
@@ -91,8 +104,7 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
 def conversation_messages_fragment(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = _conversation(conversation_id)
     conversation_mark_read(conversation_id=conversation.pk)
-    context = {"conversation": conversation, "timeline": conversation_timeline(conversation=conversation)}
-    return page(request, "whatsapp/_conversation_live.html", context)
+    return page(request, "whatsapp/_conversation_live.html", _timeline_context(request, conversation))
 
 
 @require_POST

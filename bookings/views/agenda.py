@@ -1,7 +1,7 @@
 """The agenda: a day or a week per resource, and what staff do to bookings
 (create, move, cancel, confirm, complete, no-show) and to closures."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,9 +18,9 @@ from oxy.dashboard import actor_of, managers_page, page, staff_page
 from .. import services
 from ..errors import BookingError
 from ..models import Booking, Closure, Resource
-from ..selectors import agenda_period, booking_list, bookings_on_days, closures_current
+from ..selectors import agenda_period, booking_list, bookings_on_days, closures_current, shop_opening
 from .agenda_grid import agenda_grid
-from .common import in_shop_time, shop_today
+from .common import posted, shop_today
 from .forms import BookingCancelForm, BookingForm, BookingMoveForm, ClosureForm, add_refusal
 
 
@@ -33,21 +33,24 @@ def _day_of(booking: Booking) -> date:
     return timezone.localtime(booking.start).date()
 
 
+def _date_or_none(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
 def _resource_asked(request: HttpRequest) -> int | None:
     value = request.GET.get("resource", "")
     return int(value) if value.isdigit() and Resource.objects.filter(pk=value).exists() else None
 
 
 @staff_page
-@in_shop_time
 def agenda(request: HttpRequest) -> HttpResponse:
     """`?view=day|week`, `?day=YYYY-MM-DD` (default today), `?resource=<id>`."""
     view = "week" if request.GET.get("view") == "week" else "day"
     today = shop_today()
-    try:
-        day = date.fromisoformat(request.GET.get("day", ""))
-    except ValueError:
-        day = today
+    day = _date_or_none(request.GET.get("day", "")) or today
     resource = _resource_asked(request)
     first = day - timedelta(days=day.weekday()) if view == "week" else day
     last = first + timedelta(days=6) if view == "week" else day
@@ -77,8 +80,16 @@ def _book(data: dict, actor) -> Booking:
     return services.booking_create_on_any_resource(**details)
 
 
+def _booking_initial(request: HttpRequest) -> dict:
+    """What the link asked for; `?day=` alone starts the form at that day's opening."""
+    initial = request.GET.dict()
+    day = _date_or_none(initial.get("day", ""))
+    if day and not initial.get("start"):
+        initial["start"] = f"{day.isoformat()}T{shop_opening(day=day) or time(9):%H:%M}"
+    return initial
+
+
 @staff_page
-@in_shop_time
 def booking_new(request: HttpRequest) -> HttpResponse:
     """The booking form; `?customer=<id>` (and pet, service, resource, start)
     fill it in. HTMX re-renders it when a choice changes its other options."""
@@ -95,7 +106,7 @@ def booking_new(request: HttpRequest) -> HttpResponse:
                     "when": timezone.localtime(booking.start).strftime("%d/%m %H:%M")})  # fmt: skip
                 return redirect(agenda_url(day=_day_of(booking)))
     else:
-        form = BookingForm(initial=request.GET.dict(), search=request.GET.get("q", ""))
+        form = BookingForm(initial=_booking_initial(request), search=request.GET.get("q", ""))
     return page(request, "bookings/agenda/booking_new.html", {"form": form},
                 fragment="bookings/agenda/_booking_form.html")  # fmt: skip
 
@@ -117,14 +128,12 @@ def _booking_page(request: HttpRequest, booking: Booking, *, move_form: BookingM
 
 
 @staff_page
-@in_shop_time
 def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
     return _booking_page(request, get_object_or_404(booking_list(), pk=booking_id))
 
 
 @require_POST
 @staff_page
-@in_shop_time
 def booking_move(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = get_object_or_404(booking_list(), pk=booking_id)
     form = BookingMoveForm(request.POST)
@@ -141,11 +150,10 @@ def booking_move(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 
 @staff_page
-@in_shop_time
 def booking_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
     """A confirmation page; the booking is cancelled only by its POST."""
     booking = get_object_or_404(booking_list(), pk=booking_id)
-    form = BookingCancelForm(request.POST or None)
+    form = BookingCancelForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.booking_cancel(booking=booking, reason=form.cleaned_data["reason"], actor=actor_of(request))
@@ -166,7 +174,6 @@ STATUS_ACTIONS = {
 
 @require_POST
 @staff_page
-@in_shop_time
 def booking_status(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
     booking = get_object_or_404(booking_list(), pk=booking_id)
     change, done = STATUS_ACTIONS[action]
@@ -185,7 +192,6 @@ def _closures_page(request: HttpRequest, form: ClosureForm) -> HttpResponse:
 
 
 @staff_page
-@in_shop_time
 def closures(request: HttpRequest) -> HttpResponse:
     """Everyone sees the closures; managers and owners add and remove them."""
     return _closures_page(request, ClosureForm())
@@ -193,7 +199,6 @@ def closures(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @managers_page
-@in_shop_time
 def closure_new(request: HttpRequest) -> HttpResponse:
     form = ClosureForm(request.POST)
     if form.is_valid():

@@ -44,6 +44,7 @@ class Column:
     resource: Resource
     today: bool
     closure: Closure | None
+    day_start: bool  # the first resource of its day (a thicker line in the week)
     open: list[Box] = field(default_factory=list)
     bookings: list[Placed] = field(default_factory=list)
 
@@ -81,8 +82,8 @@ def agenda_grid(period: AgendaPeriod, *, today: date) -> Grid:
     for day in period.days:
         midnight = datetime.combine(day, time(0), tzinfo=tz)
         next_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-        for resource in period.resources:
-            column = Column(day, resource, day == today, _closure_for(period, resource, day))
+        for index, resource in enumerate(period.resources):
+            column = Column(day, resource, day == today, _closure_for(period, resource, day), index == 0)
             columns.append(column)
             for start, end in period.calendar.open_ranges(resource.pk, day):
                 openings.append((column, _minute(start), _minute(end)))

@@ -1,27 +1,18 @@
 """What the agenda and customer pages share."""
 
-from functools import wraps
+from datetime import date
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, QueryDict
 from django.utils import timezone
-
-from oxy.dashboard import View
 
 from ..availability import shop_timezone
 
 
-def in_shop_time(view: View) -> View:
-    """Run the view with the shop's timezone active: forms read the times
-    staff type as shop time, and templates show times in it. Goes under
-    `staff_page` (which makes sure a shop is active)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        with timezone.override(shop_timezone()):
-            return view(request, *args, **kwargs)
-
-    return wrapped
+def posted(request: HttpRequest) -> QueryDict | None:
+    """A form's data: the POST, even an empty one (`request.POST or None`
+    would leave a form with nothing ticked unbound, and silent)."""
+    return request.POST if request.method == "POST" else None
 
 
-def shop_today():
+def shop_today() -> date:
     return timezone.localdate(timezone=shop_timezone())

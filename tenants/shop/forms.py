@@ -2,6 +2,7 @@
 services (tenants.shop.services, bookings.services, agents.settings_services)
 write it. Model forms here only validate: none of them is ever `.save()`d."""
 
+import re
 from collections import defaultdict
 from datetime import time
 from decimal import Decimal
@@ -22,17 +23,23 @@ from .models import ApiKey, OwnerNumber, ShopSettings
 from .selectors import time_zones
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-
-def money(label: str, **kwargs) -> forms.DecimalField:
-    # Localized: typed and shown as "45,90" in Portuguese ("45.90" is read too).
-    widget = forms.TextInput(attrs={"inputmode": "decimal"})
-    return forms.DecimalField(
-        label=label, max_digits=9, decimal_places=2, min_value=0, localize=True, widget=widget, **kwargs
-    )  # fmt: skip
-
-
 WEEKDAY_CHOICES = list(WEEKDAYS.items())
+
+
+class MoneyField(forms.DecimalField):
+    """An amount typed as people do: 45,90 or 45.90 (or 1.234,56 or 1,234.56)
+    reads the same in either language; the last separator is the decimal one."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and (last := max(value.rfind(","), value.rfind("."))) >= 0:
+            value = re.sub(r"[.,]", "", value[:last]) + "." + value[last + 1 :]
+        return super().to_python(value)
+
+
+def money(label: str, **kwargs) -> MoneyField:
+    # Shown localized: "45,90" in Portuguese.
+    widget = forms.TextInput(attrs={"inputmode": "decimal"})
+    return MoneyField(label=label, max_digits=9, decimal_places=2, min_value=0, localize=True, widget=widget, **kwargs)
 
 
 class ProfileForm(forms.Form):

@@ -20,7 +20,8 @@ def shop_summary() -> dict:
 def time_zones() -> tuple[str, ...]:
     """The places a shop can be in (IANA names), sorted; read from disk once."""
     legacy = ("Etc/", "SystemV/", "US/", "posix", "right/")
-    return tuple(sorted(name for name in available_timezones() if "/" in name and not name.startswith(legacy)))
+    places = {name for name in available_timezones() if "/" in name and not name.startswith(legacy)}
+    return tuple(sorted(places | {"UTC"}))
 
 
 def shop_settings_current() -> ShopSettings:

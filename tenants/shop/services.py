@@ -150,6 +150,8 @@ def _role_flags(user: User) -> None:
 
 
 def _may_change(*, by: User, role_before: str, role_after: str) -> None:
+    if role_after not in User.Role.values:
+        raise ValueError(f"unknown role {role_after!r}")
     if User.Role.OWNER in (role_before, role_after) and by.role != User.Role.OWNER:
         raise StaffChangeRefused(_("Only an owner can add, promote, demote or deactivate an owner."))
 

@@ -14,7 +14,7 @@ from agents.models import Campaign, CampaignRecipient
 from agents.outreach.campaigns import campaign_draft_create, campaign_draft_update, campaign_launch, campaigns_send_due
 from agents.outreach.selectors import segment_customers
 from bookings.models import Customer
-from bookings.services import customer_get_or_create, pet_register
+from bookings.services import booking_create, customer_get_or_create, pet_register
 from tests.fixtures.bookings import STAFF
 
 MANAGER = "gerente@alpha.test"
@@ -62,8 +62,9 @@ def form_data(**fields) -> dict:
             "min_gap_s": "20", "max_gap_s": "90"} | fields  # fmt: skip
 
 
-def launched(campaign: Campaign, at: datetime = local(4, 10)) -> Campaign:
-    return campaign_launch(campaign_id=campaign.pk, revision=campaign.revision, actor=STAFF, now=at)
+def launched(campaign: Campaign) -> Campaign:
+    """Launched on Monday at 10:00, shop time."""
+    return campaign_launch(campaign_id=campaign.pk, revision=campaign.revision, actor=STAFF, now=local(4, 10))
 
 
 def send_at(moment: datetime) -> int:
@@ -92,7 +93,8 @@ def test_the_list_shows_each_campaign_with_its_status_recipients_and_progress(cu
     # then each campaign shows its status, recipients and progress
     row = html.split("Volta de março")[1].split("</tr>")[0]
     assert 'class="badge running"' in row
-    assert "<td>4</td>" in row and "<td>25%</td>" in row
+    assert "<td>4</td>" in row
+    assert "<td>25%</td>" in row
     assert "Rascunho de maio" in html
     assert running.recipients.count() == 4
 
@@ -112,8 +114,10 @@ def test_the_live_count_is_the_segments_and_the_preview_is_for_real_recipients(c
     assert count_of(inactive) == segment_customers(campaign=probe, now=datetime.now(UTC)).count() == 4
     assert "Oi Cliente0, saudade do Mimi!" in inactive.content.decode()
     assert count_of(cats) == 1
-    assert count_of(vip) == 1 and "Cliente3, Shop alpha te espera" in vip.content.decode()
-    assert count_of(nobody) == 0 and "No customer matches" in nobody.content.decode()
+    assert count_of(vip) == 1
+    assert "Cliente3, Shop alpha te espera" in vip.content.decode()
+    assert count_of(nobody) == 0
+    assert "No customer matches" in nobody.content.decode()
 
 
 def test_the_live_count_asks_to_correct_a_condition_it_cannot_read(customers, manager):
@@ -129,6 +133,7 @@ def test_the_form_counts_live_and_shows_every_customer_when_no_condition_is_set(
     assert 'hx-post="/campaigns/count/"' in html
     assert 'hx-trigger="change, keyup changed delay:400ms"' in html
     assert "No condition set" in html
+    assert '<option value="vip">' in html  # the tags customers have, to pick from
     assert count_of(manager.get("/campaigns/new/")) == 5  # everyone reachable, Recente included
 
 
@@ -151,7 +156,8 @@ def test_a_manager_saves_a_draft_then_each_edit_is_a_new_revision(customers, man
     # when the manager saves a draft
     response = manager.post("/campaigns/new/", form_data(starts_at="2030-03-05T14:30"))
     campaign = Campaign.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/campaigns/{campaign.pk}/"
+    assert response.status_code == 302
+    assert response["Location"] == f"/campaigns/{campaign.pk}/"
     assert (campaign.status, campaign.revision, campaign.created_by) == ("draft", 1, MANAGER)
     assert campaign.starts_at == local(5, 14, 30)  # the shop's wall clock
 
@@ -199,10 +205,12 @@ def test_the_launch_names_the_revision_shown_and_refuses_a_draft_edited_since(cu
     # then nothing is launched, the page says why and shows the new revision
     campaign.refresh_from_db()
     assert stale.status_code == 409
-    assert campaign.status == "draft" and not campaign.recipients.exists()
+    assert campaign.status == "draft"
+    assert not campaign.recipients.exists()
     html = stale.content.decode()
     assert "The draft changed after it was shown: confirm the new version." in html
-    assert "Launch revision 2 now" in html and "Oi Cliente0, temos horário!" in html
+    assert "Launch revision 2 now" in html
+    assert "Oi Cliente0, temos horário!" in html
 
     # and confirming the revision shown launches it
     response = manager.post(f"/campaigns/{campaign.pk}/launch/", {"revision": "2"})
@@ -231,9 +239,7 @@ def test_a_campaign_is_stopped_and_resumed_and_a_draft_cannot_be_stopped(custome
     assert "Only a campaign that is sending can be stopped." in refused.content.decode()
 
 
-def test_progress_is_polled_while_sending_counts_skips_with_reasons_and_stops_polling_once_finished(
-    customers, manager
-):
+def test_progress_is_polled_while_sending_counts_skips_with_reasons_and_stops_polling_once_finished(customers, manager):
     # given a campaign launched on Monday morning, and a customer who opts out after the launch
     campaign = launched(draft())
     Customer.objects.filter(pk=customers[1].pk).update(marketing_opted_out_at=local(4, 10))
@@ -246,7 +252,8 @@ def test_progress_is_polled_while_sending_counts_skips_with_reasons_and_stops_po
 
     # then the progress part asks to be polled every 3 s, and says where it stands
     assert 'hx-trigger="every 3s"' in page
-    assert 'id="campaign-progress"' in poll and "<h1>" not in poll  # only the part that is polled
+    assert 'id="campaign-progress"' in poll
+    assert "<h1>" not in poll
     assert "<strong>50%</strong>" in poll
     assert "the customer opted out of messages" in poll
 
@@ -262,6 +269,28 @@ def test_progress_is_polled_while_sending_counts_skips_with_reasons_and_stops_po
     assert "every 3s" not in done
     assert "<strong>100%</strong>" in done
     assert CampaignRecipient.objects.filter(campaign=campaign, status="sent").count() == 3
+
+
+def test_results_count_the_bookings_made_within_the_days_asked(customers, manager, bath, groomer):
+    # given a finished campaign, and a recipient who books the next day at noon, 26 hours after the message
+    campaign = launched(draft())
+    for minute in range(5):
+        send_at(local(4, 10, minute))
+    rex = pet_register(customer=customers[2], name="Rex", species="dog", size="M", actor=STAFF)
+    with time_machine.travel(local(5, 12), tick=False):
+        booking_create(service=bath, resource=groomer, start=local(6, 10), customer=customers[2], pet=rex,
+                       actor=STAFF, now=local(5, 12))  # fmt: skip
+
+    # when the results are counted within 1 day, the default 14, and 3 days
+    one = manager.get(f"/campaigns/{campaign.pk}/", {"within": "1"}).content.decode()
+    default = manager.get(f"/campaigns/{campaign.pk}/").content.decode()
+    three = manager.get(f"/campaigns/{campaign.pk}/", {"within": "3"}).content.decode()
+
+    # then the booking counts only in the windows that hold it
+    assert one.split("Booked within 1 day</th>")[1].split("</td>")[0].strip() == "<td>0"
+    assert default.split("Booked within 14 days</th>")[1].split("</td>")[0].strip() == "<td>1"
+    assert three.split("Booked within 3 days</th>")[1].split("</td>")[0].strip() == "<td>1"
+    assert 'name="within" value="3"' in three
 
 
 # -- who may ----------------------------------------------------------------------------------

@@ -22,10 +22,6 @@ from tenants.models import Organization
 from tenants.services import organization_provision
 from tests.fixtures.processes import free_port, oxy_process, stop
 
-# Playwright's sync API keeps an event loop in this thread; the test's own
-# ORM calls (setting up data, checking it) are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 SLUG, OWNER_EMAIL, OWNER_PASSWORD = "e2e", "owner@e2e.test", "e2e-owner-password"
 ARTIFACTS = Path(os.environ.get("OXY_E2E_ARTIFACTS", Path(settings.BASE_DIR) / ".artifacts" / "e2e"))
@@ -72,8 +68,13 @@ def server(e2e_shop) -> Iterator[str]:
         stop(worker)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Per module: Playwright's sync API keeps an event loop running in this
+    thread while it is started, which the rest of the suite must not inherit."""
+    # While it runs, the test's own ORM calls (setting up data, checking it)
+    # are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -83,6 +84,7 @@ def browser() -> Iterator[Browser]:
         )  # fmt: skip
         yield chromium
         chromium.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

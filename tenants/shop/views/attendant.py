@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agents.aurora_tools import attendant_pause_set
 from agents.models import FaqEntry
@@ -55,7 +55,7 @@ def attendant(request: HttpRequest) -> HttpResponse:
         return _attendant_page(request)
     persona_form = PersonaForm(request.POST, instance=shop_settings_current(), prefix="persona")
     agent_form = AgentSettingsForm(request.POST, instance=agent_settings_current(), prefix="agent")
-    if persona_form.is_valid() and agent_form.is_valid():
+    if all([persona_form.is_valid(), agent_form.is_valid()]):  # both checked: every error shows at once
         attendant_settings_update(persona=persona_form.cleaned_data, agent=agent_form.cleaned_data,
                                   actor=actor_of(request))  # fmt: skip
         return saved(request, _("The attendant's settings were saved."), "settings_attendant")
@@ -101,6 +101,7 @@ def attendant_pause(request: HttpRequest) -> HttpResponse:
 
 
 @managers_page
+@require_GET
 def faq(request: HttpRequest) -> HttpResponse:
     entries = FaqEntry.objects.order_by("question")
     return settings_page(request, "shop/settings/faq.html", "faq", {"entries": entries})

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bookings.errors import BookingError
 from bookings.models import Resource, Service
@@ -18,6 +18,7 @@ from .common import saved, settings_page
 
 
 @managers_page
+@require_GET
 def services(request: HttpRequest) -> HttpResponse:
     return settings_page(request, "shop/settings/services.html", "services", {
         "services": service_list(include_inactive=True).order_by("-active", "name"),
@@ -54,6 +55,7 @@ def service_active(request: HttpRequest, service_id: int) -> HttpResponse:
 
 
 @managers_page
+@require_GET
 def resources(request: HttpRequest) -> HttpResponse:
     rows = Resource.objects.prefetch_related("services", "hours").order_by("-active", "name")
     return settings_page(request, "shop/settings/resources.html", "resources", {"resources": rows})
@@ -67,7 +69,7 @@ def resource_edit(request: HttpRequest, resource_id: int | None = None) -> HttpR
     form = ResourceForm(data, instance=resource)
     formset = week_formset(data, intervals=resource.hours.all() if resource else ())
     error = ""
-    if form.is_valid() and formset.is_valid():
+    if all([form.is_valid(), formset.is_valid()]):  # both checked: every error shows at once
         arguments = {"name": form.cleaned_data["name"], "kind": form.cleaned_data["kind"], "actor": actor_of(request),
                      "service_ids": [s.pk for s in form.cleaned_data["services"]], "hours": formset.week()}  # fmt: skip
         try:
