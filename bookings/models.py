@@ -49,6 +49,9 @@ class Customer(models.Model):
     marketing_consent_at = models.DateTimeField(null=True, blank=True)
     marketing_opted_out_at = models.DateTimeField(null=True, blank=True)
     last_interaction_at = models.DateTimeField(null=True, blank=True)
+    # Set when the customer's data was erased (LGPD): the row stays, so the
+    # shop's figures stay true, but nothing in it names a person.
+    erased_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

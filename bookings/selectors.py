@@ -17,7 +17,6 @@ from .models import (
     BusinessHours,
     Closure,
     Customer,
-    CustomerIdentity,
     Pet,
     Resource,
     ResourceHours,
@@ -28,13 +27,13 @@ from .models import (
 
 def customer_erased() -> Q:
     """An erased customer (LGPD) keeps its row, so that the shop's bookings
-    and conversations still count, but nothing that names a person: no
-    name, no phone, no WhatsApp ids. Lists and searches leave it out."""
-    return Q(phone__isnull=True, name="") & ~Exists(CustomerIdentity.objects.filter(customer=OuterRef("pk")))
+    and conversations still count, but nothing that names a person. Lists
+    and searches leave it out."""
+    return Q(erased_at__isnull=False)
 
 
 def customer_is_erased(customer: Customer) -> bool:
-    return Customer.objects.filter(pk=customer.pk).filter(customer_erased()).exists()
+    return Customer.objects.filter(pk=customer.pk, erased_at__isnull=False).exists()
 
 
 def customer_list(*, search: str = "", tag: str = "") -> QuerySet[Customer]:

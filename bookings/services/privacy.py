@@ -142,6 +142,7 @@ def customer_erase(*, customer: Customer, actor: Actor, now: datetime | None = N
 
     customer.name, customer.phone, customer.email, customer.notes, customer.tags = "", None, "", "", []
     customer.marketing_consent, customer.marketing_consent_at, customer.marketing_opted_out_at = False, None, now
+    customer.erased_at = now
     customer.save()
     audit_record(
         actor=actor,
