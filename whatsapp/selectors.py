@@ -47,11 +47,16 @@ def _customer_matches(search: str) -> Q:
     return matches
 
 
-def conversation_timeline(*, conversation: Conversation, limit: int = 60) -> list[Message | ConversationNote]:
+def conversation_timeline(
+    *, conversation: Conversation, limit: int = 60
+) -> tuple[list[Message | ConversationNote], bool]:  # fmt: skip
     """The latest `limit` messages and the team's notes among them, oldest
-    first (as a chat reads)."""
-    latest = list(conversation.messages.exclude(kind="reaction").order_by("-created_at", "-id")[:limit])
+    first (as a chat reads), and whether earlier messages were left out."""
+    latest = list(conversation.messages.exclude(kind="reaction").order_by("-created_at", "-id")[: limit + 1])
+    more_before = len(latest) > limit
+    latest = latest[:limit]
     notes = conversation.notes.select_related("author")
-    if len(latest) == limit:
+    if more_before:
         notes = notes.filter(created_at__gte=latest[-1].created_at)
-    return sorted([*latest, *notes], key=lambda item: (item.created_at, isinstance(item, ConversationNote), item.pk))
+    in_order = sorted([*latest, *notes], key=lambda item: (item.created_at, item.is_note, item.pk))
+    return in_order, more_before

@@ -69,9 +69,9 @@ def _timeline_context(request: HttpRequest, conversation: Conversation) -> dict:
     """The latest messages; "earlier" shows many more (a long history is paged by the browser's scroll)."""
     earlier = request.GET.get("earlier") == "1"
     limit = 500 if earlier else 60
-    timeline = conversation_timeline(conversation=conversation, limit=limit)
+    timeline, more_before = conversation_timeline(conversation=conversation, limit=limit)
     return {"conversation": conversation, "timeline": timeline, "earlier": earlier,
-            "more_before": not earlier and conversation.messages.count() > limit}  # fmt: skip
+            "more_before": more_before and not earlier}  # fmt: skip
 
 
 def _conversation(conversation_id: int) -> Conversation:
@@ -171,7 +171,10 @@ def conversation_assignee(request: HttpRequest, conversation_id: int) -> HttpRes
 
 @staff_page
 def message_media(request: HttpRequest, message_id: int) -> FileResponse:
-    message = get_object_or_404(Message.objects.exclude(media=""), pk=message_id)
+    return _file_of(get_object_or_404(Message.objects.exclude(media=""), pk=message_id))
+
+
+def _file_of(message: Message) -> FileResponse:
     return FileResponse(message.media.open("rb"), filename=message.data.get("filename") or None)
 
 
@@ -188,7 +191,7 @@ def media_by_link(request: HttpRequest, token: str) -> FileResponse:
         message = Message.objects.filter(pk=message_id).exclude(media="").first()
         if message is None:
             raise Http404
-        return FileResponse(message.media.open("rb"), filename=message.data.get("filename") or None)
+        return _file_of(message)
 
 
 @managers_page

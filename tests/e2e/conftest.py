@@ -108,14 +108,14 @@ def new_page(browser, server, request):
 
 @pytest.fixture
 def shop_data(e2e_shop, committed_db):
-    """Run code inside the e2e shop's schema, committed (the server sees it)."""
+    """`shop_data(function, *args)`: run it inside the e2e shop's schema,
+    committed (the server sees it)."""
 
-    class InShop:
-        def __call__(self, function, *args, **kwargs):
-            with tenant_context(e2e_shop):
-                return function(*args, **kwargs)
+    def in_shop(function, *args, **kwargs):
+        with tenant_context(e2e_shop):
+            return function(*args, **kwargs)
 
-    return InShop()
+    return in_shop
 
 
 def sign_in(page: Page, email: str = OWNER_EMAIL, password: str = OWNER_PASSWORD) -> Page:

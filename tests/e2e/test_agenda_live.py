@@ -2,17 +2,17 @@
 new booking without reloading."""
 
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from bookings.availability import shop_timezone
 from bookings.models import Booking, Customer, Pet
 from tests.e2e.conftest import sign_in
 
 
 def next_tuesday() -> date:
-    today = timezone.localdate(timezone=ZoneInfo("America/Sao_Paulo"))
+    today = timezone.localdate(timezone=shop_timezone())
     return today + timedelta(days=(1 - today.weekday()) % 7 or 7)
 
 
@@ -30,7 +30,7 @@ def a_customer_with_a_dog() -> Customer:
 
 def test_booking_from_the_agenda_shows_up_live_in_another_open_agenda(new_page, shop_data):
     customer = shop_data(a_customer_with_a_dog)
-    day = next_tuesday()
+    day = shop_data(next_tuesday)
     watching = sign_in(new_page())
     watching.goto(f"/agenda/?day={day.isoformat()}")
     expect(watching.locator("#agenda")).to_be_visible()

@@ -164,25 +164,23 @@ def stale_sends_requeue() -> int:
 
 def _mark_sent(message: Message, provider_message_id: str) -> None:
     rank = Message.STATUS_RANK["sent"]
-    Message.objects.filter(pk=message.pk, status_rank__lt=rank).update(
+    moved = Message.objects.filter(pk=message.pk, status_rank__lt=rank).update(
         status=Message.Status.SENT, status_rank=rank, provider_message_id=provider_message_id, error=""
     )
     # A status webhook may have raced ahead of us: keep the later status, still record the id.
     Message.objects.filter(pk=message.pk, provider_message_id__isnull=True).update(
         provider_message_id=provider_message_id
     )
-    _status_announce(message.pk)
+    if moved:  # the row now says what this object is told (no re-read on the sending path)
+        message.status, message.status_rank, message.error = Message.Status.SENT, rank, ""
+        on_commit_in_this_schema(lambda: message_announce(message, event="message.status"))
 
 
 def message_fail(*, message_id: int, reason: str) -> None:
     rank = Message.STATUS_RANK["failed"]
-    Message.objects.filter(pk=message_id, status_rank__lt=rank).update(
+    moved = Message.objects.filter(pk=message_id, status_rank__lt=rank).update(
         status=Message.Status.FAILED, status_rank=rank, error=reason[:300]
     )
-    _status_announce(message_id)
-
-
-def _status_announce(message_id: int) -> None:
-    message = Message.objects.filter(pk=message_id).first()
+    message = Message.objects.filter(pk=message_id).first() if moved else None
     if message is not None:
         on_commit_in_this_schema(lambda: message_announce(message, event="message.status"))
