@@ -26,6 +26,9 @@ PRICES_PER_MILLION: dict[str, tuple[Decimal, Decimal, Decimal]] = {
     "gpt-4.1-nano": (Decimal("0.10"), Decimal("0.025"), Decimal("0.40")),
 }
 TRANSCRIPTION_MODEL = "whisper-1"
+# What the SDK raises on a 200 whose body is not what it asked for (not JSON,
+# HTML from a proxy, JSON of another shape): the endpoint is as good as down.
+UNREADABLE = (ValueError, TypeError, AttributeError, IndexError, KeyError)
 
 
 class LlmUnavailable(Exception):
@@ -99,9 +102,11 @@ def chat(*, config: LlmConfig, messages: list[dict], tools: list[dict]) -> LlmRe
         response = _client(config).chat.completions.create(
             model=config.model, messages=messages, tools=tools or openai.NOT_GIVEN, temperature=0.3
         )
+        message = response.choices[0].message
     except openai.OpenAIError as exc:
         raise LlmUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
-    message = response.choices[0].message
+    except UNREADABLE as exc:
+        raise LlmUnavailable(f"the answer is not a chat completion ({type(exc).__name__})") from exc
     usage = response.usage
     prompt, completion = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
     details = getattr(usage, "prompt_tokens_details", None)
@@ -127,9 +132,11 @@ def transcribe(*, config: LlmConfig, audio: bytes, filename: str) -> str:
         result = _client(config).audio.transcriptions.create(
             model=TRANSCRIPTION_MODEL, file=(filename, audio), language="pt"
         )
+        return result.text.strip()
     except openai.OpenAIError as exc:
         raise LlmUnavailable(f"{type(exc).__name__}: {str(exc)[:200]}") from exc
-    return result.text.strip()
+    except UNREADABLE as exc:
+        raise LlmUnavailable(f"the answer is not a transcription ({type(exc).__name__})") from exc
 
 
 def _json_or_none(raw: str) -> dict | None:

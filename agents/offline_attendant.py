@@ -10,8 +10,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from bookings.availability import shop_timezone
-from bookings.models import Service
+from bookings.models import ConsentRecord, Service
 from bookings.selectors import shop_next_opening
+from bookings.services.consent import customer_consent_record
 from tenants.shop.models import ShopSettings
 from whatsapp.models import Message
 
@@ -107,8 +108,11 @@ def _thanks(ctx: TurnContext, parsed: ParsedMessage) -> str:
 
 
 def _opt_out(ctx: TurnContext, parsed: ParsedMessage) -> str:
-    ctx.customer.marketing_opted_out_at = ctx.now
-    ctx.customer.save(update_fields=["marketing_opted_out_at"])
+    said = ctx.unanswered[-1] if ctx.unanswered else None
+    customer_consent_record(
+        customer=ctx.customer, granted=False, source=ConsentRecord.Source.WHATSAPP, actor_label="customer",
+        reference=f"message:{said.pk}" if said else "", now=ctx.now,
+    )  # fmt: skip
     return _("Done: you will not receive promotions from us any more. You can still write here whenever you need.")
 
 

@@ -89,6 +89,27 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
         return turn.outcome
 
 
+def lost_replies_requeue(*, now=None) -> int:
+    """Queue again, in this shop, the replies long overdue: their task died
+    with a worker (a turn in progress holds the conversation's lock, and one
+    that finishes finds the message answered, so a spare task is harmless).
+    After an hour the broker itself redelivers a dead worker's task; a turn
+    that keeps failing is retried here for that hour, then left to support
+    (its dead letter)."""
+    from .tasks import conversation_reply_task
+
+    now = now or timezone.now()
+    overdue = Conversation.objects.filter(
+        owner=Conversation.Owner.BOT,
+        reply_due_at__lt=now - timedelta(seconds=settings.OXY_REPLY_STALE_S),
+        reply_due_at__gte=now - timedelta(hours=1),
+    )
+    lost = list(overdue.values_list("pk", flat=True)[:1000])
+    for conversation_id in lost:
+        conversation_reply_task.delay(conversation_id)
+    return len(lost)
+
+
 def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
     """(agent, model, outcome, why the LLM did not answer)"""
     shop = AgentSettings.objects.first()

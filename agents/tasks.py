@@ -1,6 +1,7 @@
 """Agent tasks: thin, by id, in the shop's schema they were queued from."""
 
 from oxy.celery import app
+from oxy.logging import log_context
 from tenants.services import in_each_active_shop
 
 
@@ -11,7 +12,8 @@ from tenants.services import in_each_active_shop
 def conversation_reply_task(conversation_id: int) -> str:
     from .services import conversation_reply
 
-    return conversation_reply(conversation_id=conversation_id)
+    with log_context(conversation=conversation_id):
+        return conversation_reply(conversation_id=conversation_id)
 
 
 @app.task(name="agents.hand_back_idle_all_tenants", queue="scheduled", public_schema=True, time_limit=120,
@@ -20,6 +22,14 @@ def idle_conversations_hand_back_all_tenants_task() -> dict[str, int]:
     from .services import idle_conversations_hand_back
 
     return {slug: count for slug, count in in_each_active_shop(idle_conversations_hand_back).items() if count}
+
+
+@app.task(name="agents.sweep_replies_all_tenants", queue="scheduled", public_schema=True, time_limit=120,
+          max_retries=0)  # fmt: skip
+def lost_replies_requeue_all_tenants_task() -> dict[str, int]:
+    from .services import lost_replies_requeue
+
+    return {slug: count for slug, count in in_each_active_shop(lost_replies_requeue).items() if count}
 
 
 @app.task(name="agents.owner_notices_all_tenants", queue="scheduled", public_schema=True, time_limit=300,

@@ -3,12 +3,13 @@
 from datetime import timedelta
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agents.models import Campaign, CampaignRecipient
 from agents.outreach.selectors import campaign_progress, campaigns_launched
 from oxy.api import ManagersOnly
 
@@ -41,6 +42,45 @@ class SeriesInput(PeriodInput):
     every = serializers.ChoiceField(choices=["day", "week", "month"], default="day")
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "integer"}, {"type": "string", "format": "decimal"}],
+     "description": "Milliseconds (an integer) for response times; else a decimal string: dollars for AI calls, "
+                    "reais for the rest."}
+)  # fmt: skip
+class SeriesTotalField(serializers.Field):
+    pass
+
+
+class SeriesPointOutput(serializers.Serializer):
+    """One bucket; the first and last are cut to the period."""
+
+    start = serializers.DateField()
+    end = serializers.DateField()
+    count = serializers.IntegerField()
+    total = SeriesTotalField(read_only=True)
+
+
+class CampaignResultOutput(serializers.Serializer):
+    """A campaign launched in the period, and what its messages led to."""
+
+    campaign = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.CharField(help_text="The campaign's: " + ", ".join(Campaign.Status.values))
+    launched_at = serializers.DateTimeField(allow_null=True)
+    booked_within_days = serializers.IntegerField()
+    total = serializers.IntegerField(help_text="All recipients (the counts per state follow).")
+    delivered = serializers.IntegerField()
+    read = serializers.IntegerField()
+    replied = serializers.IntegerField()
+    booked = serializers.IntegerField()
+    percent_done = serializers.IntegerField()
+
+
+CampaignResultOutput._declared_fields |= {
+    state: serializers.IntegerField() for state in CampaignRecipient.Status.values
+}
+
+
 class SummaryApi(APIView):
     permission_classes = [ManagersOnly]
 
@@ -59,7 +99,7 @@ class CampaignResultsInput(PeriodInput):
 class CampaignResultsApi(APIView):
     permission_classes = [ManagersOnly]
 
-    @extend_schema(parameters=[CampaignResultsInput], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[CampaignResultsInput], responses=CampaignResultOutput(many=True))
     def get(self, request: Request) -> Response:
         """Each campaign launched in the period: sent, delivered, read, replied, and booked within N days after."""
         data = CampaignResultsInput(data=request.query_params)
@@ -72,7 +112,7 @@ class CampaignResultsApi(APIView):
 class SeriesApi(APIView):
     permission_classes = [ManagersOnly]
 
-    @extend_schema(parameters=[SeriesInput], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[SeriesInput], responses=SeriesPointOutput(many=True))
     def get(self, request: Request) -> Response:
         """One point per day, week or month of one fact: how many, and their value (reais, dollars or milliseconds)."""
         data = SeriesInput(data=request.query_params)

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from bookings.availability import shop_timezone
 from oxy.api import ManagersOnly, Pagination, request_actor
+from oxy.openapi import error_response
 
 from .api import PeriodInput
 from .exports import export_csv, export_filename, export_job_create
@@ -114,11 +115,12 @@ class ExportStreamApi(APIView):
 
 class ExportJobsApi(APIView):
     permission_classes = [ManagersOnly]
+    pagination_class = Pagination  # read by the schema too
 
     @extend_schema(responses=ExportJobOutput(many=True))
     def get(self, request: Request) -> Response:
         """The shop's background exports, newest first."""
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(ExportJob.objects.all(), request, view=self)
         return paginator.get_paginated_response(ExportJobOutput(page, many=True, context={"request": request}).data)
 
@@ -157,7 +159,9 @@ class ExportJobDownloadApi(APIView):
     permission_classes = [ManagersOnly]
     content_negotiation_class = JsonErrors
 
-    @extend_schema(responses={(200, "text/csv"): CSV_RESPONSE})
+    @extend_schema(
+        responses={(200, "text/csv"): CSV_RESPONSE, 409: error_response("The export is queued, running or failed.")}
+    )
     def get(self, request: Request, job_id: int) -> FileResponse:
         """The finished file (409 while the job is queued or running, or if it failed)."""
         job = get_object_or_404(ExportJob, pk=job_id)

@@ -97,10 +97,17 @@ class ConversationRecord(models.Model):
         "bookings.Booking", on_delete=models.SET_NULL, null=True, blank=True, related_name="conversation_records"
     )
     booking_value = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    # Copied from the conversation's customer (kept right by customer merges)
+    # so "returning customers" is counted from this table alone.
+    customer_id = models.BigIntegerField(null=True, blank=True)
+    customer_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["day"], name="conversation_record_day"),
+            models.Index(
+                fields=["day", "customer_since"], include=["customer_id"], name="conversation_record_customers"
+            ),
             models.Index(fields=["conversation", "-started_at"], name="conversation_record_latest"),
         ]
         constraints = [

@@ -170,8 +170,8 @@ def _spend_against_cap(*, now: datetime) -> dict:
 def _customer_figures(*, start: date, end: date, totals: Totals, inactive_days: int, now) -> dict:
     period_start = datetime.combine(start, time.min, shop_timezone())
     returning = (
-        ConversationRecord.objects.filter(day__range=(start, end), conversation__customer__created_at__lt=period_start)
-        .values("conversation__customer")
+        ConversationRecord.objects.filter(day__range=(start, end), customer_since__lt=period_start)
+        .values("customer_id")
         .distinct()
         .count()
     )

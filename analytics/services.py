@@ -9,9 +9,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from bookings.availability import shop_timezone
+from bookings.models import Customer
 
 from .metrics import metrics_for
 from .models import ROLLUP_SHARDS, AnalyticsEvent, ConversationRecord, DailyMetric
@@ -123,9 +125,11 @@ def message_fact_record(*, message) -> None:
     record = _open_record(message.conversation_id, at)
     if inbound:
         if record is None:
+            customer = Customer.objects.filter(conversations=message.conversation_id)
             record = ConversationRecord.objects.create(
                 conversation_id=message.conversation_id, channel_id=message.channel_id, started_at=at,
                 day=local_day(at), last_message_at=at, messages_in=1,
+                customer_id=Subquery(customer.values("pk")), customer_since=Subquery(customer.values("created_at")),
             )  # fmt: skip
             event_record(kind=Kind.CONVERSATION_STARTED, dedupe_key=f"conversation:{record.pk}", occurred_at=at,
                          day=record.day, dims={"channel": message.channel_id})  # fmt: skip
@@ -234,7 +238,10 @@ def customer_fact_created(*, customer) -> None:
     event_record(kind=Kind.CUSTOMER_NEW, dedupe_key=f"customer:{customer.pk}", occurred_at=customer.created_at)
 
 
-def customer_fact_merged(*, absorbed) -> None:
+def customer_fact_merged(*, keep, absorbed) -> None:
+    ConversationRecord.objects.filter(customer_id=absorbed.pk).update(
+        customer_id=keep.pk, customer_since=keep.created_at
+    )
     event_record(kind=Kind.CUSTOMER_MERGED, dedupe_key=f"customer:{absorbed.pk}:merged", occurred_at=timezone.now(),
                  day=local_day(absorbed.created_at))  # fmt: skip
 

@@ -238,10 +238,12 @@ POPULATE = [
     """
     INSERT INTO analytics_conversationrecord (id, conversation_id, channel_id, started_at, day, last_message_at,
                                               first_bot_response_at, handed_over_at, first_human_response_at,
-                                              handled_by, messages_in, messages_out, booking_id, booking_value)
+                                              handled_by, messages_in, messages_out, booking_id, booking_value,
+                                              customer_id, customer_since)
     SELECT r.id, r.conversation_id, r.channel_id, r.started_at, r.day, r.last_message_at, r.first_bot_response_at,
-           r.handed_over_at, r.first_human_response_at, r.handled_by, (r.n + 1) / 2, r.n / 2, b.id, b.price
-    FROM bench_record r LEFT JOIN bench_booking b ON b.record_id = r.id
+           r.handed_over_at, r.first_human_response_at, r.handled_by, (r.n + 1) / 2, r.n / 2, b.id, b.price,
+           r.customer_id, c.join_at
+    FROM bench_record r LEFT JOIN bench_booking b ON b.record_id = r.id JOIN bench_customer c ON c.id = r.customer_id
     """,
     f"""
     INSERT INTO whatsapp_message (id, direction, sender_kind, sent_by, kind, text, data, media, provider_message_id,

@@ -10,6 +10,7 @@ from .models import (
     BookingSettings,
     BusinessHours,
     Closure,
+    ConsentRecord,
     Customer,
     CustomerIdentity,
     Pet,
@@ -27,6 +28,18 @@ class CustomerIdentityInline(admin.TabularInline):
     readonly_fields = ["kind", "value", "created_at"]
 
 
+class ConsentRecordInline(admin.TabularInline):
+    """Append-only proof: consent changes go through the dashboard or the API."""
+
+    model = ConsentRecord
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["created_at", "purpose", "action", "source", "actor_label", "note", "reference"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class PetInline(admin.TabularInline):
     model = Pet
     extra = 0
@@ -38,7 +51,9 @@ class CustomerAdmin(ShopModelAdmin):
     list_display = ["name", "phone", "email", "marketing_consent", "last_interaction_at"]
     search_fields = ["name", "phone", "email"]
     list_filter = ["marketing_consent"]
-    inlines = [PetInline, CustomerIdentityInline]
+    # Consent changes only through bookings.services.consent, which records them.
+    readonly_fields = ["marketing_consent", "marketing_consent_at", "marketing_opted_out_at"]
+    inlines = [PetInline, CustomerIdentityInline, ConsentRecordInline]
 
 
 class VaccinationInline(admin.TabularInline):

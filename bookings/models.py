@@ -87,6 +87,46 @@ class CustomerIdentity(models.Model):
         return f"{self.kind}:{self.value}"
 
 
+class ConsentRecord(models.Model):
+    """Append-only: each time a customer's consent for a purpose was given
+    or withdrawn, how and by whom. The Customer's consent fields are the
+    current state; these rows are the proof (bookings.services.consent)."""
+
+    class Purpose(models.TextChoices):
+        MARKETING = "marketing", _("promotions and reminders")
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", _("granted")
+        REVOKED = "revoked", _("revoked")
+
+    class Source(models.TextChoices):
+        WHATSAPP = "whatsapp", _("WhatsApp message")
+        STAFF = "staff", _("the team")
+        API = "api", _("API")
+        IMPORT = "import", _("import")
+        SYSTEM = "system", _("Oxy")
+
+    # PROTECT: the proof outlives any attempt to delete the customer row.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="consent_records")
+    purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.MARKETING)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    actor_label = models.CharField(max_length=200)
+    note = models.CharField(max_length=300, blank=True)
+    # What it came from, e.g. "message:123" (the customer's own words).
+    reference = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(name="consent_record_action_known", condition=Q(action__in=["granted", "revoked"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.action} ({self.source})"
+
+
 class Pet(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="pets")
     name = models.CharField(max_length=80)

@@ -16,6 +16,7 @@ from .models import (
     Booking,
     BusinessHours,
     Closure,
+    ConsentRecord,
     Customer,
     Pet,
     Resource,
@@ -34,6 +35,11 @@ def customer_erased() -> Q:
 
 def customer_is_erased(customer: Customer) -> bool:
     return Customer.objects.filter(pk=customer.pk, erased_at__isnull=False).exists()
+
+
+def customer_consent_history(*, customer: Customer) -> QuerySet[ConsentRecord]:
+    """Newest first."""
+    return ConsentRecord.objects.filter(customer=customer).order_by("-created_at", "-pk")
 
 
 def customer_list(*, search: str = "", tag: str = "") -> QuerySet[Customer]:

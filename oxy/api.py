@@ -4,16 +4,19 @@ session or an API key), what their role allows, and one error shape:
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, permissions, serializers
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 
 from bookings.errors import BookingError
 from tenants.shop.models import ApiKey
@@ -22,7 +25,8 @@ from whatsapp.providers.base import ProviderError
 from whatsapp.services.channels import ChannelError
 from whatsapp.services.outbound import SendRefused
 
-SHOP_ROLES = {"owner", "manager", "attendant"}
+# A read-only API key passes as staff for safe methods only (see IsShopStaff).
+SHOP_ROLES = {"owner", "manager", "attendant", ApiKey.Role.READ}
 MANAGING_ROLES = {"owner", "manager"}
 
 
@@ -92,11 +96,16 @@ class IsShopStaff(permissions.BasePermission):
     message = _("Sign in as staff of this shop, or use one of its API keys.")
 
     def has_permission(self, request: Request, view) -> bool:
-        return (
+        if not (
             connection.schema_name != "public"
             and request.user.is_authenticated
             and getattr(request.user, "role", "") in SHOP_ROLES
-        )
+        ):
+            return False
+        if request.user.role == ApiKey.Role.READ and request.method not in permissions.SAFE_METHODS:
+            self.message = _("This API key is read only: it may not change anything.")
+            return False
+        return True
 
 
 class ManagersWrite(IsShopStaff):
@@ -119,6 +128,41 @@ class ManagersOnly(IsShopStaff):
             return False
         self.message = _("Only managers and owners can see this.")
         return request.user.role in MANAGING_ROLES
+
+
+class _RateFromSettings(SimpleRateThrottle):
+    """Rates come from Django settings at request time (not DRF's import-time
+    copy), so deployments set them by env and tests override them."""
+
+    setting = ""
+
+    def get_rate(self) -> str:
+        return getattr(settings, self.setting)
+
+
+class PerApiKeyThrottle(_RateFromSettings):
+    """One bucket per API key, or per staff member for dashboard sessions."""
+
+    scope = "api_key"
+    setting = "OXY_API_RATE_PER_KEY"
+
+    def get_cache_key(self, request: Request, view) -> str | None:
+        if isinstance(request.user, ApiKeyPrincipal):
+            return f"throttle:api_key:{request.user.api_key.pk}"
+        if request.user.is_authenticated:
+            return f"throttle:user:{request.user.pk}"
+        return None  # refused before throttling anyway
+
+
+class PerShopThrottle(_RateFromSettings):
+    """One bucket for everything calling one shop: the cache key function
+    (django_tenants.cache.make_key) puts the schema name in front."""
+
+    scope = "shop"
+    setting = "OXY_API_RATE_PER_SHOP"
+
+    def get_cache_key(self, request: Request, view) -> str | None:
+        return "throttle:shop" if connection.schema_name != "public" else None
 
 
 class Pagination(PageNumberPagination):
@@ -146,6 +190,8 @@ def api_exception_handler(exc, context) -> Response | None:
         return Response({"code": "provider_unavailable", "message": str(exc), "fields": {}}, status=502)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
+    if isinstance(exc, DjangoValidationError):  # a model's own checks in a service (e.g. a name already taken)
+        exc = exceptions.ValidationError(serializers.as_serializer_error(exc))
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -18,12 +18,15 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import path  # noqa: E402
 
+from oxy.logging import RequestIdAsgiMiddleware  # noqa: E402
 from oxy.realtime import DashboardConsumer, TenantWebsocketMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         # A pool of WEB_THREADS threads per process runs the WSGI handler.
-        "http": WSGIMiddleware(django_wsgi_app, workers=int(os.environ.get("WEB_THREADS", "4"))),
+        "http": RequestIdAsgiMiddleware(
+            WSGIMiddleware(django_wsgi_app, workers=int(os.environ.get("WEB_THREADS", "4")))
+        ),
         "websocket": AllowedHostsOriginValidator(
             TenantWebsocketMiddleware(URLRouter([path("ws/dashboard/", DashboardConsumer.as_asgi())]))
         ),

@@ -13,6 +13,8 @@ from kombu import Queue
 from tenant_schemas_celery.app import CeleryApp
 from tenant_schemas_celery.task import TenantTask
 
+from oxy import logging as oxy_logging
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oxy.settings")
 
 logger = logging.getLogger(__name__)
@@ -71,6 +73,35 @@ app.conf.task_queues = [Queue(name) for name in QUEUE_NAMES]
 app.conf.task_default_queue = "default"
 app.conf.beat_scheduler = "oxy.beat:SingleBeatScheduler"
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def _keep_django_logging(**kwargs) -> None:
+    """Connected, so Celery leaves logging alone: Django's LOGGING (JSON,
+    redacted, with ids) is already configured by the time a worker starts."""
+
+
+@signals.before_task_publish.connect
+def _carry_request_id(headers: dict | None = None, **kwargs) -> None:
+    request_id = oxy_logging.current_request_id()
+    if request_id and headers is not None:
+        headers.setdefault(oxy_logging.TASK_REQUEST_ID_HEADER, request_id)
+
+
+@signals.task_prerun.connect
+def _bind_task_log_context(task_id: str | None = None, task=None, **kwargs) -> None:
+    header = oxy_logging.TASK_REQUEST_ID_HEADER
+    request_id = (task.request.headers or {}).get(header) or task.request.get(header)
+    task.request.oxy_log_token = oxy_logging.log_context_enter(
+        task_id=task_id, task_name=task.name, request_id=request_id
+    )
+
+
+@signals.task_postrun.connect
+def _unbind_task_log_context(task=None, **kwargs) -> None:
+    token = getattr(task.request, "oxy_log_token", None)
+    if token is not None:
+        oxy_logging.log_context_exit(token)
 
 
 @signals.worker_ready.connect

@@ -46,6 +46,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_htmx",
+    "corsheaders",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -58,6 +59,7 @@ TENANT_APPS = [
     "whatsapp",
     "analytics",
     "agents",
+    "tenants.integrations",
 ]
 INSTALLED_APPS = [*SHARED_APPS, *[app for app in TENANT_APPS if app not in SHARED_APPS]]
 
@@ -82,12 +84,17 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 MIDDLEWARE = [
+    # Async-capable like WhiteNoise: first, so every line a request logs
+    # (and uvicorn's access line) carries its id.
+    "oxy.logging.RequestIdMiddleware",
     # WhiteNoise is async-capable and everything below is sync: keeping it on
     # top means one switch to a thread per request, not a hop at each layer.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "oxy.health.HealthCheckMiddleware",
     "tenants.middleware.OrganizationMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "oxy.security.ContentSecurityPolicyMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -188,12 +195,26 @@ OXY_PUBLIC_URL: str = env.str("OXY_PUBLIC_URL", default="http://localhost:8000")
 OXY_REPLY_DEBOUNCE_S: float = env.float("OXY_REPLY_DEBOUNCE_S", default=3.0)
 # Processed raw webhook events are deleted after this many days.
 OXY_INBOX_RETENTION_DAYS: int = env.int("OXY_INBOX_RETENTION_DAYS", default=14)
+# Daily shop backups (tenants.backups) go here and are kept this many days.
+OXY_BACKUP_DIR = env.path("OXY_BACKUP_DIR", default=BASE_DIR / "backups")
+OXY_BACKUP_RETENTION_DAYS: int = env.int("OXY_BACKUP_RETENTION_DAYS", default=14)
 # A send still `sending` after this many seconds belongs to a dead worker
 # (a live one gives up long before: the send task's time limit is 90 s);
 # the outbound sweeper, every OXY_OUTBOUND_SWEEP_S, finishes it without
 # sending twice.
 OXY_OUTBOUND_STALE_S: float = env.float("OXY_OUTBOUND_STALE_S", default=180.0)
 OXY_OUTBOUND_SWEEP_S: float = env.float("OXY_OUTBOUND_SWEEP_S", default=60.0)
+# A send the provider failed is retried OXY_SEND_MAX_RETRIES times, waiting
+# OXY_SEND_RETRY_BASE_S * 2, 4, 8 ... s (capped at 5 min), then marked failed.
+OXY_SEND_MAX_RETRIES: int = env.int("OXY_SEND_MAX_RETRIES", default=8)
+OXY_SEND_RETRY_BASE_S: float = env.float("OXY_SEND_RETRY_BASE_S", default=1.0)
+# Seconds to wait for a WhatsApp provider's answer before trying again.
+OXY_PROVIDER_TIMEOUT_S: float = env.float("OXY_PROVIDER_TIMEOUT_S", default=30.0)
+# A reply still due this many seconds after its time lost its task (a worker
+# died mid-turn; the broker only redelivers after an hour): the reply sweeper,
+# every OXY_REPLY_SWEEP_S, queues it again. Longer than a turn's time limit.
+OXY_REPLY_STALE_S: float = env.float("OXY_REPLY_STALE_S", default=150.0)
+OXY_REPLY_SWEEP_S: float = env.float("OXY_REPLY_SWEEP_S", default=60.0)
 # Platform-wide jobs run once, in the public schema; each visits the shops itself.
 CELERY_BEAT_SCHEDULE = {
     name: {"task": task, "schedule": every_s, "tenant_schemas": ["public"]}
@@ -203,11 +224,26 @@ CELERY_BEAT_SCHEDULE = {
         ("whatsapp-sweep-outbound", "whatsapp.sweep_outbound_all_tenants", OXY_OUTBOUND_SWEEP_S),
         ("whatsapp-purge-inbox", "whatsapp.purge_inbox", 6 * 3600.0),
         ("agents-hand-back-idle", "agents.hand_back_idle_all_tenants", 60.0),
+        ("agents-sweep-replies", "agents.sweep_replies_all_tenants", OXY_REPLY_SWEEP_S),
         ("agents-owner-notices", "agents.owner_notices_all_tenants", 60.0),
         ("agents-follow-ups", "agents.follow_ups_all_tenants", 60.0),
         ("agents-campaigns", "agents.campaigns_all_tenants", 15.0),
+        ("shop-retention", "shop.retention_all_tenants", 3600.0),
+        ("tenants-backups", "tenants.backup_all_tenants", 24 * 3600.0),
+        ("integrations-sweep-webhooks", "integrations.sweep_webhooks_all_tenants", 30.0),
+        ("integrations-alerts", "integrations.alerts_check_all_tenants", 60.0),
     ]
 }
+# Outbound webhooks to a shop's own systems: each request waits this long.
+OXY_WEBHOOK_TIMEOUT_S: float = env.float("OXY_WEBHOOK_TIMEOUT_S", default=10.0)
+# Shops' webhook and Slack URLs may point at private addresses only outside
+# production (tenants/integrations/addresses.py).
+OXY_OUTBOUND_ALLOW_PRIVATE: bool = env.bool("OXY_OUTBOUND_ALLOW_PRIVATE", default=not IS_PRODUCTION)
+# Alerts: this many failed jobs of one shop, not replayed, raise one a day.
+OXY_ALERT_DEAD_LETTERS: int = env.int("OXY_ALERT_DEAD_LETTERS", default=10)
+# E-mail (alerts): e.g. smtp+tls://user:password@host:587; the console by default.
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL: str = env.str("DEFAULT_FROM_EMAIL", default="Oxy <alerts@localhost>")
 # Cloud API deliveries carry up to 1,000 updates (about 3 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
 
@@ -245,7 +281,7 @@ STATICFILES_DIRS = [BASE_DIR / "oxy" / "static"]
 WHITENOISE_USE_FINDERS = DEBUG
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "oxy.openapi.ShopApiSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         "oxy.api.ApiKeyAuthentication",
@@ -253,7 +289,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["oxy.api.IsShopStaff"],
     "DEFAULT_PAGINATION_CLASS": "oxy.api.Pagination",
     "EXCEPTION_HANDLER": "oxy.api.api_exception_handler",
+    # Both apply: one bucket per API key (or staff member), one per shop.
+    "DEFAULT_THROTTLE_CLASSES": ["oxy.api.PerApiKeyThrottle", "oxy.api.PerShopThrottle"],
 }
+OXY_API_RATE_PER_KEY: str = env.str("OXY_API_RATE_PER_KEY", default="120/min")
+OXY_API_RATE_PER_SHOP: str = env.str("OXY_API_RATE_PER_SHOP", default="600/min")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Oxy shop API",
     "DESCRIPTION": "Customers, pets, services, availability and bookings of one shop (call it on the shop's host).",
@@ -266,27 +306,78 @@ SPECTACULAR_SETTINGS = {
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
+# Sign-in lockout (oxy/login.py): this many failures for one e-mail on one
+# host, or from one address (offices share one), within the window lock
+# sign-in for OXY_LOGIN_LOCKOUT_S.
+OXY_LOGIN_MAX_FAILURES: int = env.int("OXY_LOGIN_MAX_FAILURES", default=5)
+OXY_LOGIN_MAX_FAILURES_PER_ADDRESS: int = env.int("OXY_LOGIN_MAX_FAILURES_PER_ADDRESS", default=20)
+OXY_LOGIN_FAILURE_WINDOW_S: int = env.int("OXY_LOGIN_FAILURE_WINDOW_S", default=15 * 60)
+OXY_LOGIN_LOCKOUT_S: int = env.int("OXY_LOGIN_LOCKOUT_S", default=15 * 60)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = IS_PRODUCTION
 CSRF_COOKIE_SECURE = IS_PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page, not the cookie
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# oxy/security.py sends it everywhere (the browser tests run under it).
+# Scripts only from our files (no inline code, no eval: htmx runs with
+# allowEval false). Style attributes are allowed because pages place boxes
+# by computed geometry (agenda slots, progress and chart bars); <style>
+# elements and inline scripts are not. 'self' covers ws:/wss: to the same host.
+OXY_CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])  # fmt: skip
+# Browsers may call the API (never the dashboard) from these origins only.
+CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
 if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 
+# JSON lines in production (for the log pipeline); plain lines elsewhere,
+# because people read development logs in a terminal. Both carry the ids and
+# both are redacted (oxy/logging.py).
+LOG_FORMAT: str = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "plain")
+LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
+# Customers' words stay out of logs unless explicitly switched on (debugging).
+OXY_LOG_MESSAGE_BODIES: bool = env.bool("OXY_LOG_MESSAGE_BODIES", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
+    "filters": {"context": {"()": "oxy.logging.ContextFilter"}, "redact": {"()": "oxy.logging.RedactingFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(schema_name)s] %(name)s: %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(tenant)s] %(name)s rid=%(request_id)s: %(message)s"},
+        "json": {"()": "oxy.logging.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["tenant_context"], "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "filters": ["context", "redact"], "formatter": LOG_FORMAT},
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # httpx logs each request's full URL at INFO; a shop's webhook and
+        # Slack URLs may carry secrets in their paths.
+        "httpx": {"level": "WARNING"},
+        # Django's default handlers print a second, unformatted copy: only ours.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {"handlers": [], "level": "INFO"},
+        # uvicorn configures its own handlers before Django starts: take them over.
+        **{
+            name: {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")
+        },
+    },
 }

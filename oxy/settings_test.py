@@ -15,6 +15,11 @@ RUN_ID = os.environ.setdefault("OXY_TEST_RUN_ID", str(os.getpid()))
 os.environ.setdefault("OXY_REDIS_PREFIX", f"oxy-test-{RUN_ID}")
 # Test transactions need one connection per thread, not a pool.
 os.environ.setdefault("DB_POOL_MAX_SIZE", "0")
+# The whole run shares one client address and two shops: limits that no
+# test reaches by accident (tests/oxy/test_security*.py set low ones).
+os.environ.setdefault("OXY_API_RATE_PER_KEY", "100000/min")
+os.environ.setdefault("OXY_API_RATE_PER_SHOP", "100000/min")
+os.environ.setdefault("OXY_LOGIN_MAX_FAILURES_PER_ADDRESS", "100000")
 # Throwaway keys that protect nothing outside the test database.
 os.environ.setdefault(
     "OXY_ENCRYPTION_KEYS",

@@ -2,8 +2,9 @@
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from oxy.login import LoginForm
 from tenants.shop.admin import shop_admin_site
 from tenants.views import shop_home
 
@@ -17,12 +18,13 @@ urlpatterns = [
     path("", include("agents.urls_dashboard")),
     path("", include("analytics.urls_dashboard")),
     path("", include("tenants.shop.urls_dashboard")),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("", include("tenants.integrations.urls_dashboard")),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("admin/", shop_admin_site.urls),
     path("api/v1/", include("bookings.api.urls")),
     path("api/v1/", include("whatsapp.api_urls")),
     path("api/v1/", include("analytics.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

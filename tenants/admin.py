@@ -5,11 +5,14 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db import connection
 from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import DeadLetter, DeploymentEnvironment, Domain, Organization
-from .services import organization_reactivate, organization_suspend
+from oxy.login import AdminLoginForm
+
+from .models import BackupRecord, DeadLetter, DeploymentEnvironment, Domain, Organization
+from .services import organization_change_record, organization_reactivate, organization_suspend
 from .shop.services import Actor
 from .staff.models import User
 
@@ -17,6 +20,7 @@ from .staff.models import User
 class SupportAdminSite(admin.AdminSite):
     site_header = _("Oxy support")
     site_title = _("Oxy support")
+    login_form = AdminLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         return connection.schema_name == "public" and super().has_permission(request)
@@ -56,6 +60,11 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Organization, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        changes = {field: (form.initial.get(field), form.cleaned_data.get(field)) for field in form.changed_data}
+        organization_change_record(organization=obj, changes=changes, actor=_support_actor(request))
 
     @admin.display(description=_("domain"))
     def primary_domain(self, obj: Organization) -> str:
@@ -99,6 +108,29 @@ class DeadLetterAdmin(admin.ModelAdmin):
             letter.save(update_fields=["replayed_at", "replayed_task_id"])
             replayed += 1
         self.message_user(request, _("%(count)d task(s) replayed.") % {"count": replayed}, messages.SUCCESS)
+
+
+@admin.register(BackupRecord, site=support_admin_site)
+class BackupRecordAdmin(admin.ModelAdmin):
+    """The daily shop backups (tenants.backups), read only: restore with
+    `manage.py restore_tenant <path> --slug <new-slug>`."""
+
+    list_display = ["organization_slug", "day", "status", "started_at", "finished_at", "size", "sha256", "path"]
+    list_filter = ["status", "day"]
+    search_fields = ["organization_slug", "sha256"]
+
+    @admin.display(description=_("size"), ordering="size_bytes")
+    def size(self, obj: BackupRecord) -> str:
+        return filesizeformat(obj.size_bytes) if obj.size_bytes is not None else ""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # pruned with their archives after OXY_BACKUP_RETENTION_DAYS
 
 
 @admin.register(DeploymentEnvironment, site=support_admin_site)

@@ -119,3 +119,40 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} [{self.schema_name}] {self.task_id}"
+
+
+class BackupRecord(models.Model):
+    """One scheduled backup of one shop (tenants.backups): when it ran, where
+    the archive is, its size and checksum. One per shop per day."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+
+    # The slug outlives the shop, so a deleted shop's backups stay findable.
+    organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, related_name="backups")
+    organization_slug = models.CharField(max_length=40)
+    day = models.DateField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization_slug", "day"], name="backup_record_one_per_shop_per_day"),
+            models.CheckConstraint(
+                name="backup_record_succeeded_complete",
+                condition=~Q(status="succeeded")
+                | Q(finished_at__isnull=False, size_bytes__isnull=False, sha256__regex=r"^[0-9a-f]{64}$"),
+            ),
+        ]
+        indexes = [models.Index(fields=["started_at"], name="backup_record_started")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_slug} {self.day} [{self.status}]"

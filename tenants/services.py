@@ -186,6 +186,16 @@ def organization_reactivate(*, organization: Organization, actor: Actor) -> Orga
     return organization
 
 
+def organization_change_record(*, organization: Organization, changes: dict[str, tuple], actor: Actor) -> None:
+    """Record in the shop's own audit log what support changed on its
+    record (plan, limits, status...): `changes` maps field to (before, after)."""
+    if not changes:
+        return
+    data = {field: {"from": before, "to": after} for field, (before, after) in changes.items()}
+    with tenant_context(organization):
+        audit_record(actor=actor, action="organization.changed", target=organization.slug, data=data)
+
+
 @transaction.atomic
 def owner_password_rotate(*, organization: Organization, actor: Actor) -> tuple[str, str]:
     """Give the shop's owner a new random password; returns (email, password).

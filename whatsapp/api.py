@@ -2,13 +2,14 @@
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from oxy.api import ApiKeyPrincipal, ManagersWrite, request_actor
+from oxy.openapi import error_response
 
 from .inbox.models import Provider
 from .models import Channel, Conversation, Message
@@ -22,6 +23,19 @@ class ChannelOutput(serializers.ModelSerializer):
         model = Channel
         fields = ["id", "name", "provider", "external_id", "phone", "state", "state_reason", "state_changed_at",
                   "pairing_code", "qr_code", "last_health_check_at", "last_health_ok"]  # fmt: skip
+
+
+class ChannelCreatedOutput(ChannelOutput):
+    """What the provider is then set up with (the Cloud API's verify token for Cloud channels only)."""
+
+    webhook_url = serializers.URLField()
+    verify_token = serializers.CharField(required=False)
+
+    class Meta(ChannelOutput.Meta):
+        fields = [*ChannelOutput.Meta.fields, "webhook_url", "verify_token"]
+
+
+ACCEPTED = inline_serializer("Accepted", fields={"status": serializers.CharField()})
 
 
 class ChannelListApi(APIView):
@@ -38,14 +52,17 @@ class ChannelListApi(APIView):
     def get(self, request: Request) -> Response:
         return Response(ChannelOutput(Channel.objects.all(), many=True).data)
 
-    @extend_schema(request=ChannelCreateInput, responses={201: ChannelOutput})
+    @extend_schema(
+        request=ChannelCreateInput,
+        responses={201: ChannelCreatedOutput, 502: error_response("The provider's gateway could not be reached.")},
+    )
     def post(self, request: Request) -> Response:
         data = self.ChannelCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         given = data.validated_data
         channel, route = channel_create(
             name=given["name"], provider=given["provider"], external_id=given["external_id"],
-            credentials=given["access_token"], app_secret=given["app_secret"],
+            credentials=given["access_token"], app_secret=given["app_secret"], actor=request_actor(request),
         )  # fmt: skip
         body = ChannelOutput(channel).data | {"webhook_url": webhook_url(route)}
         if channel.provider == Provider.CLOUD:
@@ -67,9 +84,11 @@ class ChannelActionApi(APIView):
         if action == "connect":
             data = self.ConnectInput(data=request.data)
             data.is_valid(raise_exception=True)
-            channel = channel_pairing_start(channel=channel, phone=data.validated_data["phone"])
+            channel = channel_pairing_start(
+                channel=channel, phone=data.validated_data["phone"], actor=request_actor(request)
+            )
         else:
-            channel = channel_logout(channel=channel)
+            channel = channel_logout(channel=channel, actor=request_actor(request))
         return Response(ChannelOutput(channel).data)
 
 
@@ -115,17 +134,17 @@ class SimulatorMessagesApi(APIView):
 
     @extend_schema(parameters=[SimulatorThreadInput], responses=SimulatorMessageOutput(many=True))
     def get(self, request: Request, channel_id: int) -> Response:
+        channel = get_object_or_404(Channel, pk=channel_id)  # another shop's id: 404 whatever the input
         data = self.SimulatorThreadInput(data=request.query_params)
         data.is_valid(raise_exception=True)
-        channel = get_object_or_404(Channel, pk=channel_id)
         phone = _e164(data.validated_data["phone"])
         return Response(SimulatorMessageOutput(simulator_thread(channel=channel, phone=phone), many=True).data)
 
-    @extend_schema(request=SimulatorSendInput, responses={202: None})
+    @extend_schema(request=SimulatorSendInput, responses={202: ACCEPTED})
     def post(self, request: Request, channel_id: int) -> Response:
+        channel = get_object_or_404(Channel, pk=channel_id)
         data = self.SimulatorSendInput(data=request.data)
         data.is_valid(raise_exception=True)
-        channel = get_object_or_404(Channel, pk=channel_id)
         simulator_message_send(channel=channel, phone=_e164(data.validated_data["phone"]),
                                text=data.validated_data["text"], name=data.validated_data["name"])  # fmt: skip
         return Response({"status": "accepted"}, status=status.HTTP_202_ACCEPTED)
@@ -136,11 +155,11 @@ class SimulatorPairApi(APIView):
         code = serializers.CharField(max_length=12)
         phone = serializers.CharField()
 
-    @extend_schema(request=SimulatorPairInput, responses={202: None})
+    @extend_schema(request=SimulatorPairInput, responses={202: ACCEPTED})
     def post(self, request: Request, channel_id: int) -> Response:
+        channel = get_object_or_404(Channel, pk=channel_id)
         data = self.SimulatorPairInput(data=request.data)
         data.is_valid(raise_exception=True)
-        channel = get_object_or_404(Channel, pk=channel_id)
         with transaction.atomic():
             simulator_pairing_code_enter(channel=channel, code=data.validated_data["code"],
                                          phone=_e164(data.validated_data["phone"]))  # fmt: skip

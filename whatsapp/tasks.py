@@ -5,6 +5,7 @@ run in the shop's schema they were queued from.
 """
 
 import logging
+import random
 from datetime import timedelta
 
 from django.conf import settings
@@ -78,7 +79,7 @@ def purge_inbox_task() -> int:
 
 @app.task(
     bind=True, name="whatsapp.send_message", queue="outbound", time_limit=90, soft_time_limit=80,
-    max_retries=8, acks_late=True,
+    max_retries=settings.OXY_SEND_MAX_RETRIES, acks_late=True,
 )  # fmt: skip
 def send_message_task(self, message_id: int) -> str:
     from .services.outbound import message_fail, message_send
@@ -90,7 +91,8 @@ def send_message_task(self, message_id: int) -> str:
             message_fail(message_id=message_id, reason=f"gave up: {exc}")
             raise
         # Exponential backoff with jitter: 2, 4, 8 ... s (capped at 5 min).
-        raise self.retry(exc=exc, countdown=min(2 ** (self.request.retries + 1), 300) + self.request.retries) from exc
+        backoff = min(settings.OXY_SEND_RETRY_BASE_S * 2 ** (self.request.retries + 1), 300)
+        raise self.retry(exc=exc, countdown=backoff * random.uniform(1, 1.25)) from exc  # noqa: S311 - jitter
     if outcome.startswith("throttled:"):
         raise self.retry(countdown=float(outcome.split(":")[1]), max_retries=None)
     return outcome

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from oxy.dashboard import managers_page, page, staff_page
+from oxy.dashboard import actor_of, managers_page, page, staff_page
 from oxy.phones import InvalidPhoneNumber, phone_to_e164
 
 from .forms import ChannelCreateForm, PairingForm, SimulatorMessageForm, SimulatorPairForm
@@ -29,7 +29,7 @@ def channel_list(request: HttpRequest) -> HttpResponse:
                 channel, _route = channel_create(
                     name=form.cleaned_data["name"], provider=form.cleaned_data["provider"],
                     external_id=form.cleaned_data["external_id"], credentials=form.cleaned_data["access_token"],
-                    app_secret=form.cleaned_data["app_secret"],
+                    app_secret=form.cleaned_data["app_secret"], actor=actor_of(request),
                 )  # fmt: skip
             except (ChannelError, ProviderError) as error:
                 form.add_error(None, str(error))
@@ -77,7 +77,7 @@ def channel_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
             messages.error(request, str(error))
             return redirect("channel-detail", channel_id=channel.pk)
     try:
-        channel_pairing_start(channel=channel, phone=phone)
+        channel_pairing_start(channel=channel, phone=phone, actor=actor_of(request))
     except (ChannelError, ProviderError) as error:
         messages.error(request, _("The provider refused to start pairing: %(error)s") % {"error": error})
     return redirect("channel-detail", channel_id=channel.pk)
@@ -88,7 +88,7 @@ def channel_connect(request: HttpRequest, channel_id: int) -> HttpResponse:
 def channel_logout_view(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = get_object_or_404(Channel, pk=channel_id)
     try:
-        channel_logout(channel=channel)
+        channel_logout(channel=channel, actor=actor_of(request))
     except (ChannelError, ProviderError) as error:
         messages.error(request, _("The provider refused to log out: %(error)s") % {"error": error})
     else:

@@ -120,6 +120,8 @@ class OwnerNotice(models.Model):
         WEEKLY_REPORT = "weekly_report", _("weekly report")
         BOOKING_GOAL = "booking_goal", _("booking goal reached")
         CHANNEL_ALERT = "channel_alert", _("WhatsApp number disconnected")
+        DEAD_LETTERS = "dead_letters", _("failed background jobs piling up")
+        AI_SPEND_CAP = "ai_spend_cap", _("monthly AI spend cap reached")
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
     key = models.CharField(

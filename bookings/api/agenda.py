@@ -90,6 +90,8 @@ class BookingOutput(serializers.ModelSerializer):
 
 
 class BookingListApi(APIView):
+    pagination_class = Pagination  # read by the schema too
+
     class BookingFilterInput(serializers.Serializer):
         start = serializers.DateTimeField(required=False)
         end = serializers.DateTimeField(required=False)
@@ -124,7 +126,7 @@ class BookingListApi(APIView):
     def get(self, request: Request) -> Response:
         filters = self.BookingFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(booking_list(**filters.validated_data), request, view=self)
         return paginator.get_paginated_response(BookingOutput(page, many=True).data)
 

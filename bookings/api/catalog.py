@@ -2,7 +2,7 @@
 reads them; managers and owners change them."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -55,7 +55,10 @@ class ServiceInput(serializers.Serializer):
 class ServiceListApi(APIView):
     permission_classes = [ManagersWrite]
 
-    @extend_schema(responses=ServiceOutput(many=True))
+    @extend_schema(
+        parameters=[OpenApiParameter("include_inactive", bool, description="`true` lists inactive services too.")],
+        responses=ServiceOutput(many=True),
+    )
     def get(self, request: Request) -> Response:
         include_inactive = request.query_params.get("include_inactive") == "true"
         return Response(ServiceOutput(service_list(include_inactive=include_inactive), many=True).data)
@@ -84,10 +87,19 @@ class ServiceDetailApi(APIView):
         return Response(ServiceOutput(service).data)
 
 
+# Shop-local wall-clock times, `HH:MM[:SS]`: OpenAPI's `format: time` would
+# demand a UTC offset, which these neither have nor keep.
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$", "example": "08:30"}
+)
+class LocalTimeField(serializers.TimeField):
+    pass
+
+
 class WeeklyRangeField(serializers.Serializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6)
-    start = serializers.TimeField()
-    end = serializers.TimeField()
+    start = LocalTimeField()
+    end = LocalTimeField()
 
     def validate(self, attrs: dict) -> dict:
         if attrs["end"] <= attrs["start"]:

@@ -38,6 +38,8 @@ class VaccinationOutput(serializers.ModelSerializer):
 
 
 class CustomerListApi(APIView):
+    pagination_class = Pagination  # read by the schema too
+
     class CustomerFilterInput(serializers.Serializer):
         search = serializers.CharField(required=False, allow_blank=True)
         tag = serializers.CharField(required=False, allow_blank=True)
@@ -50,7 +52,7 @@ class CustomerListApi(APIView):
     def get(self, request: Request) -> Response:
         filters = self.CustomerFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        paginator = Pagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(customer_list(**filters.validated_data), request, view=self)
         return paginator.get_paginated_response(CustomerOutput(page, many=True).data)
 

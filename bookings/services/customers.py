@@ -3,7 +3,6 @@
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.services import customer_fact_created, customer_fact_merged
@@ -11,7 +10,8 @@ from oxy.phones import InvalidPhoneNumber, phone_to_e164
 from tenants.shop.services import Actor, audit_record
 
 from ..errors import BookingError
-from ..models import Customer, CustomerIdentity, Pet, Vaccination
+from ..models import ConsentRecord, Customer, CustomerIdentity, Pet, Vaccination
+from .consent import consent_source_of, customer_consent_record
 
 
 def _canonical_phone(phone: str) -> str:
@@ -46,15 +46,17 @@ def customer_update(*, customer: Customer, actor: Actor, **changes) -> Customer:
         changes["phone"] = _canonical_phone(changes["phone"])
         if Customer.objects.filter(phone=changes["phone"]).exclude(pk=customer.pk).exists():
             raise BookingError("phone_taken", _("Another customer already has this phone number."))
-    if "marketing_consent" in changes and changes["marketing_consent"] != customer.marketing_consent:
-        customer.marketing_consent_at = timezone.now() if changes["marketing_consent"] else None
+    fields = sorted(changes)
+    consent = changes.pop("marketing_consent", customer.marketing_consent)
+    if consent != customer.marketing_consent:
+        customer_consent_record(
+            customer=customer, granted=consent, source=consent_source_of(actor), actor_label=actor.label
+        )
     for field, value in changes.items():
         setattr(customer, field, value)
     customer.full_clean(exclude=["phone"] if not customer.phone else None)
     customer.save()
-    audit_record(
-        actor=actor, action="customer.updated", target=f"customer:{customer.pk}", data={"fields": sorted(changes)}
-    )
+    audit_record(actor=actor, action="customer.updated", target=f"customer:{customer.pk}", data={"fields": fields})
     return customer
 
 
@@ -110,12 +112,19 @@ def customer_merge(*, keep: Customer, absorb: Customer, actor: Actor) -> Custome
     absorb.identities.update(customer=keep)
     absorb.pets.update(customer=keep)
     absorb.bookings.update(customer=keep)
+    absorb.consent_records.update(customer=keep)
+    if absorb.marketing_opted_out_at and not keep.marketing_opted_out_at:
+        # One person: their opt-out under either id holds for both.
+        customer_consent_record(
+            customer=keep, granted=False, source=ConsentRecord.Source.SYSTEM, actor_label=actor.label,
+            note=f"merged with customer {absorb.pk}, who had opted out",
+        )  # fmt: skip
     for field in ("name", "email", "notes"):
         if not getattr(keep, field) and getattr(absorb, field):
             setattr(keep, field, getattr(absorb, field))
     keep.tags = sorted(set(keep.tags) | set(absorb.tags))
     keep.save()
     audit_record(actor=actor, action="customer.merged", target=f"customer:{keep.pk}", data={"absorbed": absorb.pk})
-    customer_fact_merged(absorbed=absorb)
+    customer_fact_merged(keep=keep, absorbed=absorb)
     absorb.delete()
     return keep

@@ -6,6 +6,7 @@ import logging
 
 from oxy.realtime import dashboard_event_send
 from oxy.schemas import on_commit_in_this_schema
+from tenants.integrations.services.events import booking_event_emit
 
 from ..models import Booking
 
@@ -25,3 +26,4 @@ def booking_announce(booking: Booking, *, event: str) -> None:
             logger.warning("dashboard event %s for booking %s not sent", event, data["booking"])
 
     on_commit_in_this_schema(send)
+    booking_event_emit(booking=booking, created=event == "booking.created")  # the shop's own systems (webhooks)

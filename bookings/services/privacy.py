@@ -24,9 +24,10 @@ from oxy.schemas import on_commit_in_this_schema
 from tenants.shop.services import Actor, audit_record
 from whatsapp.models import Conversation, ConversationNote, Message
 
-from ..models import Booking, Customer, CustomerIdentity, Pet, Vaccination
+from ..models import Booking, ConsentRecord, Customer, CustomerIdentity, Pet, Vaccination
 from ..selectors import customer_is_erased
 from .bookings import booking_cancel
+from .consent import consent_records_strip, consent_source_of, customer_consent_record
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ logger = logging.getLogger(__name__)
 # nothing the customer should not see (a channel's credentials) slips in.
 _CUSTOMER = ["id", "name", "phone", "email", "notes", "tags", "created_at", "updated_at", "last_interaction_at"]
 _CONSENT = ["marketing_consent", "marketing_consent_at", "marketing_opted_out_at"]
+# Who recorded a consent change is the team's business, not the customer's data.
+_CONSENT_RECORDS = ["id", "purpose", "action", "source", "note", "created_at"]
 _IDENTITIES = ["kind", "value", "created_at"]
 _PETS = ["id", "name", "species", "breed", "size", "coat", "birth_date", "weight_kg", "notes", "created_at"]
 _VACCINATIONS = ["id", "pet_id", "pet__name", "vaccine", "applied_on", "due_on", "created_at"]
@@ -54,6 +57,7 @@ def _parts(customer: Customer) -> dict[str, tuple[QuerySet, list[str]]]:
     return {
         "customer": (one, _CUSTOMER),
         "consent": (one, _CONSENT),
+        "consent_records": (ConsentRecord.objects.filter(customer=customer), _CONSENT_RECORDS),
         "identities": (CustomerIdentity.objects.filter(customer=customer), _IDENTITIES),
         "pets": (Pet.objects.filter(customer=customer), _PETS),
         "vaccinations": (Vaccination.objects.filter(pet__customer=customer), _VACCINATIONS),
@@ -115,7 +119,8 @@ def customer_erase(*, customer: Customer, actor: Actor, now: datetime | None = N
     cancelled; past bookings stay, without pet or notes; pets, vaccinations,
     WhatsApp ids and the team's notes are deleted; messages stay as empty
     shells (text, details and files removed); name, phone, e-mail, notes and
-    tags are blanked, and nobody may write to the shell again."""
+    tags are blanked, and nobody may write to the shell again. Consent
+    records stay, without their notes, with an opt-out on top."""
     now = now or timezone.now()
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer_is_erased(customer):
@@ -140,8 +145,11 @@ def customer_erase(*, customer: Customer, actor: Actor, now: datetime | None = N
         turn.tool_calls = [{"name": call.get("name", "")} for call in turn.tool_calls]
         turn.save(update_fields=["tool_calls"])
 
+    consent_records_strip(customer=customer)
+    customer_consent_record(customer=customer, granted=False, source=consent_source_of(actor), actor_label=actor.label,
+                            note=_("customer data erased"), now=now)  # fmt: skip
     customer.name, customer.phone, customer.email, customer.notes, customer.tags = "", None, "", "", []
-    customer.marketing_consent, customer.marketing_consent_at, customer.marketing_opted_out_at = False, None, now
+    customer.marketing_consent, customer.marketing_consent_at = False, None
     customer.erased_at = now
     customer.save()
     audit_record(
@@ -151,11 +159,12 @@ def customer_erase(*, customer: Customer, actor: Actor, now: datetime | None = N
         data={"bookings_kept": bookings, "bookings_cancelled": len(upcoming), "pets_deleted": pets,
               "conversations": conversations.count(), "messages_emptied": erased_messages},
     )  # fmt: skip
-    on_commit_in_this_schema(lambda: _files_delete(files))
+    on_commit_in_this_schema(lambda: message_files_delete(files))
 
 
-def _files_delete(names: list[str]) -> None:
-    # After commit: a rolled-back erase must not have lost the files.
+def message_files_delete(names: list[str]) -> None:
+    """Delete messages' files from storage; call it after commit (a rolled-back
+    erase or anonymization must not have lost them)."""
     storage = Message._meta.get_field("media").storage
     for name in names:
         try:

@@ -16,6 +16,7 @@ from ..errors import BookingError
 from ..models import Customer, Pet
 from ..selectors import (
     booking_list,
+    customer_consent_history,
     customer_conversations,
     customer_directory,
     customer_erasure,
@@ -23,9 +24,10 @@ from ..selectors import (
     customer_is_erased,
     customer_pets,
 )
+from ..services.consent import consent_source_of, customer_consent_record
 from ..services.privacy import customer_data_export, customer_erase
 from .common import posted, shop_today
-from .forms import ConfirmForm, CustomerCreateForm, CustomerForm, PetForm, VaccinationForm, add_refusal
+from .forms import ConfirmForm, ConsentForm, CustomerCreateForm, CustomerForm, PetForm, VaccinationForm, add_refusal
 
 HISTORY_SHOWN = 50
 
@@ -73,6 +75,8 @@ def _detail(request: HttpRequest, customer: Customer, **forms) -> HttpResponse:
         "erased": customer_is_erased(customer),
         "erasure": customer_erasure(customer=customer),
         "contact_form": forms.get("contact") or CustomerForm.of(customer),
+        "consent_form": forms.get("consent") or ConsentForm(auto_id="id_consent_%s"),
+        "consent_history": customer_consent_history(customer=customer),
         "pet_form": forms.get("pet") or PetForm(auto_id="id_pet_%s"),
         "pets": [
             (record, vaccination_form if record.pet.pk == vaccination_for else _vaccination_form(record.pet))
@@ -113,6 +117,25 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
         else:
             return _saved(request, customer, _("Contact saved."))
     return _detail(request, customer, contact=form)
+
+
+@require_POST
+@staff_page
+def customer_consent(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The team records what the customer said about promotions."""
+    customer = _living(customer_id)
+    form = ConsentForm(request.POST, auto_id="id_consent_%s")
+    if not form.is_valid():
+        return _detail(request, customer, consent=form)
+    actor = actor_of(request)
+    recorded = customer_consent_record(
+        customer=customer, granted=form.cleaned_data["granted"], source=consent_source_of(actor),
+        actor_label=actor.label, note=form.cleaned_data["note"],
+    )  # fmt: skip
+    if recorded is None:
+        messages.info(request, _("Nothing changed: that is already what the customer chose."))
+        return redirect("customers-detail", customer_id=customer.pk)
+    return _saved(request, customer, _("Consent recorded."))
 
 
 @require_POST

@@ -156,6 +156,20 @@ class CustomerForm(forms.Form):
         return data
 
 
+class ConsentForm(forms.Form):
+    """What the customer told the team about promotions and reminders."""
+
+    granted = forms.TypedChoiceField(
+        label=gettext_lazy("The customer"), coerce=lambda value: value == "1", widget=forms.RadioSelect,
+        choices=[("0", gettext_lazy("does not want promotions (opt-out)")),
+                 ("1", gettext_lazy("agrees to receive promotions"))],
+    )  # fmt: skip
+    note = forms.CharField(
+        required=False, max_length=300, label=gettext_lazy("How (optional)"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. asked at the counter")}),
+    )  # fmt: skip
+
+
 class PetForm(forms.ModelForm):
     class Meta:
         model = Pet

@@ -7,10 +7,12 @@ from django.db import connection
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from oxy.login import AdminLoginForm
 from tenants.staff.models import User
 
+from .audit_export import audit_export_response
 from .models import ApiKey, AuditEntry, OwnerNumber, ShopSettings, TenantSecret
-from .services import Actor, api_key_create, api_key_revoke
+from .services import Actor, api_key_create, api_key_revoke, audit_record
 
 
 def _can_manage(request: HttpRequest) -> bool:
@@ -21,6 +23,7 @@ def _can_manage(request: HttpRequest) -> bool:
 class ShopAdminSite(admin.AdminSite):
     site_header = _("Shop administration")
     site_title = _("Oxy")
+    login_form = AdminLoginForm
 
     def has_permission(self, request: HttpRequest) -> bool:
         return connection.schema_name != "public" and request.user.is_active and _can_manage(request)
@@ -29,8 +32,39 @@ class ShopAdminSite(admin.AdminSite):
 shop_admin_site = ShopAdminSite(name="shop_admin")
 
 
+def _admin_audit(request: HttpRequest, obj, verb: str, changed: list[str] | None = None) -> None:
+    name = obj._meta.model_name
+    audit_record(actor=Actor.staff(request.user), action=f"admin.{name}.{verb}", target=f"{name}:{obj.pk}",
+                 data={"fields": changed} if changed else None)  # fmt: skip
+
+
 class ShopModelAdmin(admin.ModelAdmin):
-    """Owners and managers may see and edit; only owners delete."""
+    """Owners and managers may see and edit; only owners delete. What the
+    admin changes goes around the services, so it is audited here (field
+    names only, never values); `audited = False` where a service already does."""
+
+    audited = True
+
+    def log_addition(self, request: HttpRequest, obj, message):
+        if self.audited:
+            _admin_audit(request, obj, "created")
+        return super().log_addition(request, obj, message)
+
+    def construct_change_message(self, request: HttpRequest, form, formsets, add: bool = False):
+        # The message names fields by their (translated) labels; keep the names.
+        request.audit_changed_fields = list(form.changed_data)
+        return super().construct_change_message(request, form, formsets, add)
+
+    def log_change(self, request: HttpRequest, obj, message):
+        if self.audited:
+            _admin_audit(request, obj, "changed", getattr(request, "audit_changed_fields", None))
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request: HttpRequest, queryset):
+        if self.audited:
+            for obj in queryset:
+                _admin_audit(request, obj, "deleted")
+        return super().log_deletions(request, queryset)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return _can_manage(request)
@@ -103,7 +137,21 @@ class TenantSecretAdmin(ReadOnlyShopModelAdmin):
 class AuditEntryAdmin(ReadOnlyShopModelAdmin):
     list_display = ["created_at", "actor_type", "actor_label", "action", "target"]
     list_filter = ["actor_type", "action"]
+    date_hierarchy = "created_at"
     search_fields = ["actor_label", "action", "target"]
+    actions = ["export_csv", "export_jsonl"]
+
+    @admin.action(description=_("Download selected entries (CSV)"))
+    def export_csv(self, request: HttpRequest, queryset):
+        return self._export(queryset, "csv")
+
+    @admin.action(description=_("Download selected entries (JSON Lines)"))
+    def export_jsonl(self, request: HttpRequest, queryset):
+        return self._export(queryset, "jsonl")
+
+    def _export(self, queryset, export_format: str):
+        entries = queryset.order_by("created_at", "pk")
+        return audit_export_response(entries, export_format=export_format, filename=f"audit-{connection.tenant.slug}")
 
 
 class ApiKeyCreateForm(forms.ModelForm):
@@ -114,6 +162,7 @@ class ApiKeyCreateForm(forms.ModelForm):
 
 @admin.register(ApiKey, site=shop_admin_site)
 class ApiKeyAdmin(ShopModelAdmin):
+    audited = False  # api_key_create and api_key_revoke record it
     list_display = ["name", "prefix", "role", "created_by", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["name", "prefix", "role", "created_by", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]

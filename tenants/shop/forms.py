@@ -11,6 +11,7 @@ from itertools import pairwise
 from django import forms
 from django.conf import settings
 from django.contrib.postgres.forms import SimpleArrayField
+from django.core.validators import MaxValueValidator
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +20,7 @@ from bookings.models import PetSize, Resource, Service, Species
 from oxy.phones import InvalidPhoneNumber, phone_to_e164
 from tenants.staff.models import User
 
-from .models import ApiKey, OwnerNumber, ShopSettings
+from .models import MESSAGE_RETENTION_MONTHS_MAX, ApiKey, OwnerNumber, ShopSettings
 from .selectors import time_zones
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -211,6 +212,37 @@ class PersonaForm(forms.ModelForm):
         widgets = {"welcome_message": forms.Textarea(attrs={"rows": 3})}
 
 
+class RetentionForm(forms.Form):
+    raw_events_retention_days = forms.IntegerField(
+        label=_("Delete raw WhatsApp events after (days)"), required=False, min_value=1,
+        error_messages={"min_value": _("At least 1 day."),
+                        "max_value": _("At most %(limit_value)s days: the platform deletes them after that.")},
+    )  # fmt: skip
+    message_retention_months = forms.IntegerField(
+        label=_("Anonymize messages older than (months)"), required=False, min_value=0,
+        max_value=MESSAGE_RETENTION_MONTHS_MAX,
+        help_text=_("Their text, voice-note transcripts and files are removed; the messages themselves stay, "
+                    "so reports and analytics still count them. Empty or 0: keep them forever."),
+        error_messages={"max_value": _("At most %(limit_value)s months (10 years)."),
+                        "min_value": _("Use 0 or leave it empty to keep messages forever.")},
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The platform deletes raw events after its own limit anyway: a shop may only shorten it.
+        limit = settings.OXY_INBOX_RETENTION_DAYS
+        field = self.fields["raw_events_retention_days"]
+        field.validators.append(MaxValueValidator(limit))
+        field.widget.attrs["max"] = limit
+        field.help_text = _(
+            "What WhatsApp delivered, exactly as it arrived, kept to look into problems. "
+            "Empty: %(limit)s days, the platform's limit; you can only shorten it."
+        ) % {"limit": limit}
+
+    def clean_message_retention_months(self) -> int | None:
+        return self.cleaned_data["message_retention_months"] or None
+
+
 class AgentSettingsForm(forms.ModelForm):
     base_url = forms.URLField(
         label=_("API base URL"), required=False, assume_scheme="https",
@@ -318,7 +350,10 @@ class ApiKeyForm(forms.ModelForm):
         model = ApiKey
         fields = ["name", "role"]
         labels = {"name": _("Name"), "role": _("It may")}
-        help_texts = {"name": _("What uses it, e.g. the website's booking form.")}
+        help_texts = {
+            "name": _("What uses it, e.g. the website's booking form."),
+            "role": _("A read-only key can look at customers, pets and the agenda but never change anything."),
+        }
 
 
 def _roles_for(by: User | None) -> list[tuple[str, str]]:

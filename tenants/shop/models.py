@@ -9,19 +9,43 @@ from django.utils.translation import gettext_lazy as _
 from oxy.crypto import EncryptedTextField
 from oxy.phones import InvalidPhoneNumber, phone_to_e164
 
+MESSAGE_RETENTION_MONTHS_MAX = 120
+
 
 class ShopSettings(models.Model):
-    """One row per shop: what the attendant says and how it presents itself."""
+    """One row per shop: what the attendant says and how it presents itself,
+    and how long it keeps what customers sent (LGPD retention)."""
 
     assistant_name = models.CharField(max_length=60)
     welcome_message = models.TextField()
     language = models.CharField(max_length=8, default="pt-br")
+    # Empty: the platform's OXY_INBOX_RETENTION_DAYS; a shop may only shorten it.
+    raw_events_retention_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Empty: messages are kept whole forever; else older ones are anonymized.
+    message_retention_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What the retention job did last (shown on the Privacy page), and the
+    # cutoff every older message is known to be anonymized before.
+    retention_applied_at = models.DateTimeField(null=True, blank=True)
+    retention_messages_anonymized = models.PositiveIntegerField(default=0)
+    retention_events_deleted = models.PositiveIntegerField(default=0)
+    messages_anonymized_before = models.DateTimeField(null=True, blank=True)
     singleton = models.BooleanField(default=True, unique=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "shop settings"
-        constraints = [models.CheckConstraint(name="shop_settings_singleton", condition=Q(singleton=True))]
+        constraints = [
+            models.CheckConstraint(name="shop_settings_singleton", condition=Q(singleton=True)),
+            models.CheckConstraint(
+                name="shop_settings_raw_events_retention_positive",
+                condition=Q(raw_events_retention_days__isnull=True) | Q(raw_events_retention_days__gte=1),
+            ),
+            models.CheckConstraint(
+                name="shop_settings_message_retention_range",
+                condition=Q(message_retention_months__isnull=True)
+                | Q(message_retention_months__gte=1, message_retention_months__lte=MESSAGE_RETENTION_MONTHS_MAX),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.assistant_name
@@ -96,6 +120,7 @@ class ApiKey(models.Model):
     stored; the key is shown once, when created."""
 
     class Role(models.TextChoices):
+        READ = "read", _("read only")
         ATTENDANT = "attendant", _("book and edit customers")
         MANAGER = "manager", _("also change services, resources and hours")
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import access, attendant, catalog, shop
+from .views import access, attendant, audit, catalog, privacy, shop
 
 urlpatterns = [
     path("settings/", shop.profile, name="settings_profile"),
@@ -28,6 +28,8 @@ urlpatterns = [
     path("settings/faq/<int:entry_id>/delete/", attendant.faq_delete, name="settings_faq_delete"),
     path("settings/api-keys/", access.api_keys, name="settings_api_keys"),
     path("settings/api-keys/<int:key_id>/revoke/", access.api_key_revoke, name="settings_api_key_revoke"),
+    path("settings/privacy/", privacy.privacy, name="settings_privacy"),
+    path("settings/audit/", audit.audit, name="settings_audit"),
     path("settings/team/", access.team, name="settings_team"),
     path("settings/team/<int:user_id>/role/", access.member_role, name="settings_member_role"),
     path("settings/team/<int:user_id>/deactivate/", access.member_deactivate, name="settings_member_deactivate"),

@@ -15,11 +15,12 @@ from analytics.models import AnalyticsEvent, ConversationRecord, DailyMetric
 from analytics.selectors import series, shop_summary
 from analytics.services import ai_call_record, conversation_handover_record
 from bookings.models import Customer, Pet
-from bookings.services import booking_cancel, booking_complete, booking_mark_no_show
+from bookings.services import booking_cancel, booking_complete, booking_mark_no_show, customer_merge
 from tenants.shop.services import Actor
 from tests.conftest import ALPHA, login
 from tests.fixtures.shop_days import ShopDays, sao_paulo
 from tests.fixtures.whatsapp import connected_sandbox_channel
+from whatsapp.identity import conversations_merge
 from whatsapp.models import Conversation
 
 STAFF = Actor("staff", "ana@alpha.test")
@@ -128,6 +129,18 @@ def test_customers_new_returning_and_inactive(history, shop):
     customers = shop_summary(start=WEDNESDAY, end=WEDNESDAY, inactive_days=60, now=later)["customers"]
     assert customers["inactive"] == 3
     assert customers["pets_by_species"] == {"dog": 1}
+
+
+def test_a_merged_customer_returns_as_the_customer_it_joined(history, shop):
+    stranger = shop.customer_writes(sao_paulo(WEDNESDAY, "15:00"), "+5511911110009", name="Ana (trabalho)")
+    assert shop_summary(start=WEDNESDAY, end=WEDNESDAY)["customers"]["returning"] == 1  # Caio; the stranger is new
+
+    # the shop learns the second number is Ana's, a customer since Monday
+    ana = Customer.objects.get(name="Ana")
+    conversations_merge(keep=ana, absorb=stranger.customer)
+    customer_merge(keep=ana, absorb=stranger.customer, actor=STAFF)
+
+    assert shop_summary(start=WEDNESDAY, end=WEDNESDAY)["customers"]["returning"] == 2
 
 
 def test_ai_cost_per_conversation_and_per_ai_booking(history, shop):

@@ -15,7 +15,17 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django_tenants.utils import tenant_context
 
-from bookings.models import Booking, BusinessHours, Closure, Customer, Pet, Service, ServiceSizeRule, Vaccination
+from bookings.models import (
+    Booking,
+    BusinessHours,
+    Closure,
+    Customer,
+    Pet,
+    Resource,
+    Service,
+    ServiceSizeRule,
+    Vaccination,
+)
 from bookings.services import customer_get_or_create, pet_register
 from tenants.shop.services import api_key_create, api_key_revoke
 from tests.conftest import ALPHA, login
@@ -432,6 +442,17 @@ def test_managers_change_the_catalogue_hours_and_closures(as_role, alpha, role, 
         assert Service.objects.filter(name="Hidratação").exists()
         assert list(BusinessHours.objects.values_list("weekday", "start", "end")) == [(0, time(9), time(17))]
         assert Closure.objects.get().reason == "Feriado municipal"
+
+
+def test_a_resource_named_like_another_is_refused_as_invalid(owner, groomer):
+    # given the shop's groomer
+    # when a manager creates another resource with the same name
+    response = owner.post(f"{API}/resources/", {"name": groomer.name}, content_type=JSON)
+
+    # then it is refused as invalid input, naming the field (not a server error)
+    body = assert_error(response, 400, "invalid")
+    assert list(body["fields"]) == ["name"]
+    assert Resource.objects.filter(name=groomer.name).count() == 1
 
 
 @pytest.mark.parametrize(

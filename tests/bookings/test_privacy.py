@@ -90,8 +90,8 @@ def test_the_export_holds_everything_about_the_customer_as_json_csv_and_files(ma
     assert [row["service__name"] for row in csv_rows(files, "bookings.csv")] == ["Banho", "Banho"]
     assert len(csv_rows(files, "messages.csv")) == 2
     assert {name for name in files if name.endswith(".csv")} == {
-        "customer.csv", "consent.csv", "identities.csv", "pets.csv", "vaccinations.csv", "bookings.csv",
-        "conversations.csv", "messages.csv", "conversation_notes.csv",
+        "customer.csv", "consent.csv", "consent_records.csv", "identities.csv", "pets.csv", "vaccinations.csv",
+        "bookings.csv", "conversations.csv", "messages.csv", "conversation_notes.csv",
     }  # fmt: skip
 
 

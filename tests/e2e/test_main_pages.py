@@ -24,6 +24,11 @@ def owner(new_page):
             and page.errors.append(message.text)
         ),
     )
+    # Anything the Content-Security-Policy blocks (inline code, eval, a style element) is an error.
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => (window.cspViolations ||= [])"
+        ".push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));"
+    )
     return sign_in(page)
 
 
@@ -34,6 +39,8 @@ def test_the_main_pages_open_without_errors(owner):
         owner.wait_for_load_state("networkidle")
 
         assert response.status == 200, path
+        assert "script-src 'self'" in response.headers["content-security-policy"], path
+        assert owner.evaluate("window.cspViolations || []") == [], path
         assert owner.locator("html").get_attribute("lang") == "pt-br", path
         name = path.strip("/").replace("/", "-").replace("?", "-").replace("=", "-") or "home"
         owner.screenshot(path=ARTIFACTS / f"page-{name}.png", full_page=True)

@@ -111,6 +111,8 @@ ROUTES = [
     Route("settings/faq/{faq}/delete/", lambda w: {}),
     Route("settings/api-keys/", lambda w: {"name": "Integração", "role": "manager"}),
     Route("settings/api-keys/{api_key}/revoke/", lambda w: {}),
+    Route("settings/audit/", None),
+    Route("settings/privacy/", lambda w: {"raw_events_retention_days": "7", "message_retention_months": "24"}),
     Route("settings/team/", lambda w: {"email": "nova@alpha.test", "role": "attendant"}),
     Route("settings/team/{member}/role/", lambda w: {f"m{w.member.pk}-role": "manager"}, get=405),
     Route("settings/team/{member}/deactivate/", lambda w: {}),

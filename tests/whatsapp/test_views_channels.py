@@ -3,6 +3,7 @@
 import pytest
 from django_tenants.utils import tenant_context
 
+from tenants.shop.models import AuditEntry
 from tests.fixtures.whatsapp import connected_sandbox_channel
 from whatsapp.inbox.models import ChannelRoute, InboundEvent
 from whatsapp.models import Channel, Message
@@ -15,7 +16,7 @@ def process_inbox() -> None:
 
 
 def test_a_manager_adds_a_sandbox_channel_and_pairs_it_with_the_simulator(alpha, alpha_team):
-    manager = alpha_team("manager")
+    manager = alpha_team("manager", email="manager@alpha.test")
 
     added = manager.post("/channels/", {"name": "Balcão de teste", "provider": "sandbox"})
     channel = Channel.objects.get(name="Balcão de teste")
@@ -35,6 +36,11 @@ def test_a_manager_adds_a_sandbox_channel_and_pairs_it_with_the_simulator(alpha,
     channel.refresh_from_db()
     assert (channel.state, channel.phone) == ("connected", "+5511933330000")
     assert "+5511933330000" in manager.get(f"/channels/{channel.pk}/").content.decode()
+    audited = AuditEntry.objects.filter(target=f"channel:{channel.pk}").values_list("action", "actor_label")
+    assert list(audited.order_by("id")) == [
+        ("channel.created", "manager@alpha.test"),
+        ("channel.pairing_started", "manager@alpha.test"),
+    ]
 
 
 def test_a_wrong_pairing_code_is_refused_with_a_clear_error(alpha, alpha_team):

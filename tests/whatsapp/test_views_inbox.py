@@ -137,6 +137,8 @@ def test_notes_show_in_the_timeline_and_never_reach_the_customer(alpha_team, ana
     assert "carla@alpha.test" in html
     assert ConversationNote.objects.get().conversation == ana
     assert not Message.objects.filter(text="Cliente prefere manhã").exists()
+    note_added = AuditEntry.objects.get(action="conversation.note_added")
+    assert (note_added.actor_label, note_added.target) == ("carla@alpha.test", f"conversation:{ana.pk}")
 
 
 def test_assigning_to_a_colleague(alpha_team, ana):

@@ -20,11 +20,13 @@ def provider_for(channel) -> Provider:
             api_key=settings.EVOLUTION_API_KEY,
             instance=channel.external_id,
             instance_token=channel.credentials,
+            timeout=settings.OXY_PROVIDER_TIMEOUT_S,
         )
     if channel.provider == "cloud":
         return cloud.CloudProvider(
             base_url=settings.WHATSAPP_CLOUD_API_URL,
             phone_number_id=channel.external_id,
             access_token=channel.credentials,
+            timeout=settings.OXY_PROVIDER_TIMEOUT_S,
         )
     return sandbox.SandboxProvider(channel_external_id=channel.external_id)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from oxy.realtime import dashboard_event_send
 from oxy.schemas import on_commit_in_this_schema
+from tenants.shop.services import Actor, audit_record
 
 from ..inbox.models import ChannelRoute, Provider
 from ..lifecycle import can_move, reconnect_delay
@@ -39,8 +40,9 @@ def webhook_url(route: ChannelRoute) -> str:
 
 @transaction.atomic
 def channel_create(
-    *, name: str, provider: str, external_id: str = "", credentials: str = "", app_secret: str = ""
-) -> tuple[Channel, ChannelRoute]:
+    *, name: str, provider: str, external_id: str = "", credentials: str = "", app_secret: str = "",
+    actor: Actor | None = None,
+) -> tuple[Channel, ChannelRoute]:  # fmt: skip
     """A new channel of the current shop and its public webhook route."""
     if provider not in Provider.values:
         raise ChannelError(f"unknown provider '{provider}': choose {', '.join(Provider.values)}")
@@ -67,6 +69,8 @@ def channel_create(
         )
     if provider == Provider.CLOUD:
         channel_state_set(channel=channel, state=Channel.State.CONNECTED, reason=_("Cloud API number"))
+    audit_record(actor=actor or Actor.system(), action="channel.created", target=f"channel:{channel.pk}",
+                 data={"name": channel.name, "provider": provider, "external_id": external_id})  # fmt: skip
     return channel, route
 
 
@@ -141,9 +145,10 @@ def _send_quietly(event: str, data: dict) -> None:
 
 
 @transaction.atomic
-def channel_pairing_start(*, channel: Channel, phone: str = "") -> Channel:
+def channel_pairing_start(*, channel: Channel, phone: str = "", actor: Actor | None = None) -> Channel:
     """Ask the provider for a pairing code (or QR) and show it."""
     start = provider_for(channel).connect(phone=phone.lstrip("+"))
+    audit_record(actor=actor or Actor.system(), action="channel.pairing_started", target=f"channel:{channel.pk}")
     if start.already_connected:
         return channel_state_set(channel=channel, state=Channel.State.CONNECTED, reason=_("already connected"))
     return channel_state_set(
@@ -153,6 +158,7 @@ def channel_pairing_start(*, channel: Channel, phone: str = "") -> Channel:
 
 
 @transaction.atomic
-def channel_logout(*, channel: Channel) -> Channel:
+def channel_logout(*, channel: Channel, actor: Actor | None = None) -> Channel:
     provider_for(channel).logout()
+    audit_record(actor=actor or Actor.system(), action="channel.logged_out", target=f"channel:{channel.pk}")
     return channel_state_set(channel=channel, state=Channel.State.LOGGED_OUT, reason=_("logged out from Oxy"))

@@ -10,6 +10,7 @@ from django.utils import timezone
 from analytics.services import conversation_handover_record
 from oxy.realtime import dashboard_event_send
 from oxy.schemas import on_commit_in_this_schema
+from tenants.integrations.services.events import handover_event_emit
 from tenants.shop.services import Actor, audit_record
 
 from ..models import Conversation, Message
@@ -24,8 +25,10 @@ def conversation_hand_over(
 ) -> Conversation:  # fmt: skip
     """A person answers from now on (the AI asked for one, or staff took it
     over); the bot stays silent until handed back."""
-    return _owner_change(_locked(conversation_id), owner=Conversation.Owner.HUMAN, reason=reason, actor=actor,
-                         action="conversation.hand_over", assignee=assignee, at=at)  # fmt: skip
+    conversation = _owner_change(_locked(conversation_id), owner=Conversation.Owner.HUMAN, reason=reason,
+                                 actor=actor, action="conversation.hand_over", assignee=assignee, at=at)  # fmt: skip
+    handover_event_emit(conversation=conversation)
+    return conversation
 
 
 @transaction.atomic

@@ -14,7 +14,9 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from analytics.services import message_fact_record
+from oxy.logging import log_context
 from oxy.schemas import on_commit_in_this_schema
+from tenants.integrations.services.events import message_received_emit
 
 from ..identity import customer_for_sender
 from ..inbox.models import InboundEvent
@@ -101,6 +103,11 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
     the conversation becomes human-owned and the bot goes quiet."""
     customer = customer_for_sender(message.sender)
     conversation = _conversation_locked(customer, channel, address=_address(message))
+    with log_context(conversation=conversation.pk):
+        return _message_record(customer=customer, conversation=conversation, channel=channel, message=message)
+
+
+def _message_record(*, customer, conversation: Conversation, channel: Channel, message: InboundMessage) -> str:
     recorded = Message(
         conversation=conversation,
         channel=channel,
@@ -150,6 +157,7 @@ def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
     customer.last_interaction_at = now
     customer.save(update_fields=["last_interaction_at"])
     message_fact_record(message=recorded)
+    message_received_emit(message=recorded)
 
     if message.media_id:
         from ..tasks import media_download_task

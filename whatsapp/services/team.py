@@ -72,6 +72,7 @@ def conversation_note_add(*, conversation_id: int, user, text: str) -> Conversat
     if not text.strip():
         raise SendRefused(_("The note is empty."))
     note = ConversationNote.objects.create(conversation_id=conversation_id, author=user, text=text.strip())
+    audit_record(actor=Actor.staff(user), action="conversation.note_added", target=f"conversation:{conversation_id}")
     on_commit_in_this_schema(lambda: announce_conversation({"conversation": conversation_id, "note": note.pk}))
     return note
 

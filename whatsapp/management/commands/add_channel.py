@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
 from tenants.models import Organization
+from tenants.shop.services import Actor
 from whatsapp.inbox.models import Provider
 from whatsapp.providers.base import ProviderError
 from whatsapp.services.channels import ChannelError, channel_create, webhook_url
@@ -27,6 +28,7 @@ class Command(BaseCommand):
                 channel, route = channel_create(
                     name=options["name"], provider=options["provider"], external_id=options["external_id"],
                     credentials=options["access_token"], app_secret=options["app_secret"],
+                    actor=Actor.system("manage.py add_channel"),
                 )  # fmt: skip
             except (ChannelError, ProviderError) as exc:
                 raise CommandError(str(exc)) from exc

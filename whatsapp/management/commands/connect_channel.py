@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
 from tenants.models import Organization
+from tenants.shop.services import Actor
 from whatsapp.models import Channel
 from whatsapp.providers.base import ProviderError
 from whatsapp.services.channels import channel_pairing_start
@@ -26,7 +27,9 @@ class Command(BaseCommand):
             if channel is None:
                 raise CommandError(f"no channel '{reference}' in {options['slug']}")
             try:
-                channel = channel_pairing_start(channel=channel, phone=options["phone"])
+                channel = channel_pairing_start(
+                    channel=channel, phone=options["phone"], actor=Actor.system("manage.py connect_channel")
+                )
             except ProviderError as exc:
                 raise CommandError(f"pairing did not start: {exc}") from exc
         if channel.state == Channel.State.CONNECTED:
