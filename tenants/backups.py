@@ -36,6 +36,7 @@ from oxy.ttl_cache import ttl_caches_clear
 from whatsapp.inbox.models import ChannelRoute, Provider
 from whatsapp.models import Channel, ChannelStateChange
 
+from .integrations.models import WebhookDelivery, WebhookEndpoint
 from .models import BackupRecord, Domain, Organization, schema_name_for_slug, validate_slug
 from .schema_template import applied_migrations, tenant_migrations_on_disk
 from .services import in_each_active_shop, shop_domain
@@ -74,6 +75,7 @@ class RestoreResult:
     domain: str
     channels_detached: list[str]
     api_keys_revoked: int
+    webhooks_paused: int
 
 
 def file_sha256(path: Path) -> str:
@@ -286,12 +288,18 @@ def _organization_register(
             detached = _channels_detach(organization=organization, actor=actor)
             tenant_secrets_rotate(actor=actor)
             revoked = ApiKey.objects.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+            # The shop's own systems must not hear the copy's events (nor old retries) as the shop's.
+            paused = WebhookEndpoint.objects.filter(active=True).update(active=False)
+            WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).update(
+                status=WebhookDelivery.Status.FAILED, next_attempt_at=None, error="shop restored as a copy"
+            )
             audit_record(actor=actor, action="organization.restored", target=slug,
                          data={"from": original["slug"], "backup_created_at": manifest["created_at"]})  # fmt: skip
         transaction.on_commit(ttl_caches_clear)
     return RestoreResult(
-        organization=organization, domain=domain.domain, channels_detached=detached, api_keys_revoked=revoked
-    )
+        organization=organization, domain=domain.domain, channels_detached=detached, api_keys_revoked=revoked,
+        webhooks_paused=paused,
+    )  # fmt: skip
 
 
 def organization_restore(
@@ -301,8 +309,9 @@ def organization_restore(
     """Restore a shop's archive as a new shop `slug`, all or nothing.
 
     Channels come back disconnected with fresh webhook routes, the shop's
-    secrets are rotated and its API keys revoked, so the copy and the
-    original never share a number, a webhook or a credential.
+    secrets are rotated, its API keys revoked and its outbound webhooks
+    paused, so the copy and the original never share a number, a webhook or
+    a credential.
     """
     schema_name = _restore_target_check(slug=slug)
     with tempfile.TemporaryDirectory(prefix="oxy-restore-") as tmp:

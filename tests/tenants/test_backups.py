@@ -22,6 +22,8 @@ from django_tenants.utils import schema_exists, tenant_context
 from bookings.models import Booking, Customer, Pet, Resource, Service
 from bookings.services import booking_create, customer_get_or_create, pet_register
 from tenants.backups import BackupError, checksum_path, file_sha256, organization_backup, organization_restore
+from tenants.integrations.models import WebhookEndpoint
+from tenants.integrations.services.webhooks import webhook_endpoint_create
 from tenants.models import BackupRecord, Domain, Organization
 from tenants.services import organization_provision
 from tenants.shop.models import TenantSecret
@@ -73,6 +75,7 @@ def source(django_db_setup, django_db_blocker) -> Organization:
             Message.objects.create(**common, text="Oi, quero um banho pro Thor", status="received")
             photo = Message(**common, kind="image", status="received")
             photo.media.save("thor.jpg", ContentFile(PHOTO))
+            webhook_endpoint_create(url="https://erp.example.com/oxy", events=["booking.created"], actor=STAFF)
         connection.set_schema_to_public()
         yield organization
         for slug in (SOURCE, "bk-copy", "bk-fresh", "bk-again"):
@@ -141,6 +144,9 @@ def test_restore_as_a_new_slug_brings_back_the_data_on_its_own_host_and_leaves_t
     assert new_route.external_id == channel.external_id
     assert new_route.token != original_route.token
     assert f"Balcão (sandbox, was {original_channel.external_id}): disconnected" in out.getvalue()
+    with tenant_context(copy):  # the shop's own systems never hear the copy
+        assert not WebhookEndpoint.objects.get().active
+    assert "1 outbound webhook(s) paused" in out.getvalue()
 
     client = Client(HTTP_HOST=f"bk-copy.{settings.OXY_BASE_DOMAIN}")
     assert client.get("/login/").status_code == 200
@@ -151,6 +157,7 @@ def test_restore_as_a_new_slug_brings_back_the_data_on_its_own_host_and_leaves_t
         assert _counts() == before
         assert Channel.objects.get().external_id == original_channel.external_id
         assert Channel.objects.get().state == Channel.State.CONNECTED
+        assert WebhookEndpoint.objects.get().active
     assert ChannelRoute.objects.get(organization=source).token == original_route.token
     assert Path(settings.MEDIA_ROOT, source.schema_name, photo.media.name).read_bytes() == PHOTO
 

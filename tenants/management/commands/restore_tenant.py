@@ -32,4 +32,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  channel {channel}: disconnected, with a new webhook route; connect it again")
         if result.api_keys_revoked:
             self.stdout.write(f"  {result.api_keys_revoked} API key(s) revoked: create new ones for the copy")
+        if result.webhooks_paused:
+            self.stdout.write(f"  {result.webhooks_paused} outbound webhook(s) paused: check them before resuming")
         self.stdout.write("  the shop's secrets were rotated")
