@@ -57,7 +57,9 @@ def _wait_for_port(port: int, process, timeout: float = 60) -> None:
 def server(e2e_shop) -> Iterator[str]:
     """The shop's address on a running server, with a worker behind it."""
     port = free_port()
-    fast = {"OXY_REPLY_DEBOUNCE_S": "0.3"}
+    # Their own queues: the test process's worker (started by other tests
+    # in the session) must not take the browser's tasks, nor theirs its own.
+    fast = {"OXY_REPLY_DEBOUNCE_S": "0.3", "OXY_REDIS_PREFIX": f"{settings.OXY_REDIS_PREFIX}-e2e"}
     web = oxy_process("web", PORT=str(port), BIND="127.0.0.1", WEB_CONCURRENCY="1", **fast)
     worker = oxy_process("worker", WORKER_CONCURRENCY="6", WORKER_NAME="e2e@%h", **fast)
     try:
