@@ -10,6 +10,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -19,7 +20,8 @@ from bookings.availability import shop_timezone
 from bookings.services import customer_get_or_create
 from oxy.realtime import dashboard_event_send
 from oxy.schemas import on_commit_in_this_schema
-from tenants.shop.models import OwnerNumber, ShopSettings
+from tenants.shop.models import OwnerNumber
+from tenants.shop.selectors import shop_settings_current
 from whatsapp.models import Channel, ChannelStateChange
 from whatsapp.services.outbound import SendRefused, message_outbound_create
 
@@ -41,7 +43,7 @@ def owner_notices_due(*, now: datetime | None = None) -> list[str]:
     shop = AgentSettings.objects.first() or AgentSettings()
     local = timezone.localtime(now, shop_timezone())
     day = local.date()
-    with translation.override(_shop_language()):
+    with translation.override(shop_settings_current().language):
         due = [*_channel_alerts(shop, now=now), *_booking_goal(shop, day=day, now=now)]
         if local.time() >= shop.daily_summary_at:  # the day's notices go out together, at the owner's chosen time
             due += [*_daily_notices(shop, day=day, now=now), *_weekly_report(shop, day=day, now=now)]
@@ -108,19 +110,23 @@ CHANNEL_ALERT_WITHIN = timedelta(hours=6)
 DISCONNECTED = (Channel.State.LOGGED_OUT, Channel.State.FAILED)
 
 
+def channels_down(*, now: datetime) -> QuerySet[ChannelStateChange]:
+    """The recent disconnections whose number is still down (Aurora's notice and the shop's alert)."""
+    return ChannelStateChange.objects.filter(
+        to_state__in=DISCONNECTED, channel__state__in=DISCONNECTED, created_at__gte=now - CHANNEL_ALERT_WITHIN
+    ).select_related("channel")
+
+
 def _channel_alerts(shop: AgentSettings, *, now: datetime) -> list[Notice]:
     """A number that logged out or failed, and is still down."""
     if not shop.channel_alerts_enabled:
         return []
-    changes = ChannelStateChange.objects.filter(
-        to_state__in=DISCONNECTED, channel__state__in=DISCONNECTED, created_at__gte=now - CHANNEL_ALERT_WITHIN
-    ).select_related("channel")
     return [
         (OwnerNotice.Kind.CHANNEL_ALERT, f"channel-change:{change.pk}",
          _("Your WhatsApp number %(name)s is disconnected (%(reason)s): customers get no answer on it. Reconnect it "
            "in the dashboard, under WhatsApp.") % {"name": change.channel.name,
                                                     "reason": change.reason or change.get_to_state_display()})
-        for change in changes
+        for change in channels_down(now=now)
         if not _sent(OwnerNotice.Kind.CHANNEL_ALERT, f"channel-change:{change.pk}")
     ]  # fmt: skip
 
@@ -170,8 +176,3 @@ def _announce(notice: OwnerNotice) -> None:
         dashboard_event_send(event="aurora.notice", data={"kind": notice.kind, "text": notice.text})
     except Exception:  # noqa: BLE001 - the notice is saved and sent; the dashboard shows it on reload
         logger.warning("dashboard event for owner notice %s not sent", notice.pk)
-
-
-def _shop_language() -> str:
-    shop = ShopSettings.objects.first()
-    return shop.language if shop else "pt-br"

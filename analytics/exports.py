@@ -27,6 +27,7 @@ from django.utils.translation import gettext_noop
 
 from bookings.availability import shop_timezone
 from bookings.models import Booking
+from oxy.csv_lines import Echo
 from oxy.schemas import on_commit_in_this_schema
 
 from .models import ConversationRecord, ExportJob
@@ -144,7 +145,7 @@ def export_csv(*, kind: str, start: date, end: date, tz: ZoneInfo | None = None)
 def _csv_batches(*, kind: str, start: date, end: date, tz: ZoneInfo) -> Iterator[tuple[bytes, int]]:
     """(chunk, rows in it): the header alone, then up to BATCH_ROWS rows a chunk."""
     columns, rows = _EXPORTS[Kind(kind)]
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield (BOM + writer.writerow(columns)).encode(), 0
     batch: list[str] = []
     for row in rows(start=start, end=end, tz=tz):
@@ -154,13 +155,6 @@ def _csv_batches(*, kind: str, start: date, end: date, tz: ZoneInfo) -> Iterator
             batch = []
     if batch:
         yield "".join(batch).encode(), len(batch)
-
-
-class _Echo:
-    """A file for `csv.writer` that hands each formatted line back."""
-
-    def write(self, value: str) -> str:
-        return value
 
 
 def _moment(value: datetime | None, tz: ZoneInfo) -> str:

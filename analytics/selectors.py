@@ -74,6 +74,12 @@ def month_ai_spend(*, now: datetime) -> Decimal:
     return ai_spend(start=day.replace(day=1), end=day)
 
 
+def ai_spend_cap_reached(*, now: datetime) -> Decimal | None:
+    """The shop's monthly AI spend cap if this month's spend has reached it, else None."""
+    cap = AgentSettings.objects.values_list("monthly_cap_usd", flat=True).first()
+    return cap if cap is not None and month_ai_spend(now=now) >= cap else None
+
+
 def _average_seconds(totals: Totals, metric: str) -> float | None:
     count = totals.count(metric)
     return None if not count else round(float(totals.total(metric)) / count / 1000, 1)

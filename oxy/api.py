@@ -143,7 +143,6 @@ class _RateFromSettings(SimpleRateThrottle):
 class PerApiKeyThrottle(_RateFromSettings):
     """One bucket per API key, or per staff member for dashboard sessions."""
 
-    scope = "api_key"
     setting = "OXY_API_RATE_PER_KEY"
 
     def get_cache_key(self, request: Request, view) -> str | None:
@@ -158,7 +157,6 @@ class PerShopThrottle(_RateFromSettings):
     """One bucket for everything calling one shop: the cache key function
     (django_tenants.cache.make_key) puts the schema name in front."""
 
-    scope = "shop"
     setting = "OXY_API_RATE_PER_SHOP"
 
     def get_cache_key(self, request: Request, view) -> str | None:

@@ -31,16 +31,6 @@ REDACTED = "[redacted]"
 _log_context: ContextVar[dict] = ContextVar("oxy_log_context", default={})  # noqa: B039 - never mutated
 
 
-@contextmanager
-def log_context(**values) -> Iterator[None]:
-    """Name what the code inside is working on in every line it logs."""
-    token = _log_context.set(_log_context.get() | {k: v for k, v in values.items() if v is not None})
-    try:
-        yield
-    finally:
-        _log_context.reset(token)
-
-
 def log_context_enter(**values):
     """`log_context` for hooks that open and close in separate calls (Celery's
     task_prerun/task_postrun): returns the token `log_context_exit` needs."""
@@ -49,6 +39,16 @@ def log_context_enter(**values):
 
 def log_context_exit(token) -> None:
     _log_context.reset(token)
+
+
+@contextmanager
+def log_context(**values) -> Iterator[None]:
+    """Name what the code inside is working on in every line it logs."""
+    token = log_context_enter(**values)
+    try:
+        yield
+    finally:
+        log_context_exit(token)
 
 
 def current_request_id() -> str | None:
@@ -181,9 +181,12 @@ class JsonFormatter(logging.Formatter):
 _SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 
 
-def _request_id_for(request: HttpRequest) -> str:
-    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+def _kept_or_new_request_id(incoming: str) -> str:
     return incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _request_id_for(request: HttpRequest) -> str:
+    return _kept_or_new_request_id(request.headers.get(REQUEST_ID_HEADER, ""))
 
 
 class RequestIdMiddleware:
@@ -220,8 +223,7 @@ class RequestIdAsgiMiddleware:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin1")
-        request_id = incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = _kept_or_new_request_id(dict(scope["headers"]).get(b"x-request-id", b"").decode("latin1"))
         headers = [(name, value) for name, value in scope["headers"] if name != b"x-request-id"]
         scope = scope | {"headers": [*headers, (b"x-request-id", request_id.encode())]}
         with log_context(request_id=request_id, **{_SHARED: {}}):

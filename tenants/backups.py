@@ -2,9 +2,8 @@
 custom format), its media files and a manifest; restoring one as a new shop;
 the daily scheduled backups with their retention.
 
-The PostgreSQL tools get the connection from the environment (PGHOST,
-PGPASSWORD, ...), never from their command line, so no password shows in `ps`.
-A restore never touches the original shop: the dump is loaded into a scratch
+The PostgreSQL tools run through tenants.pg (the connection in their
+environment, never on their command line). A restore never touches the original shop: the dump is loaded into a scratch
 database, its schema renamed there, dumped again and loaded under the new
 shop's schema name.
 """
@@ -14,7 +13,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import tarfile
 import tempfile
 import time
@@ -35,9 +33,11 @@ from django_tenants.utils import schema_exists, tenant_context
 from oxy.ttl_cache import ttl_caches_clear
 from whatsapp.inbox.models import ChannelRoute, Provider
 from whatsapp.models import Channel, ChannelStateChange
+from whatsapp.services.channels import channel_route_create, evolution_instance_token
 
 from .integrations.models import WebhookDelivery, WebhookEndpoint
 from .models import BackupRecord, Domain, Organization, schema_name_for_slug, validate_slug
+from .pg import PgToolError, pg_run
 from .schema_template import applied_migrations, tenant_migrations_on_disk
 from .services import in_each_active_shop, shop_domain
 from .shop.models import ApiKey
@@ -66,7 +66,6 @@ class BackupResult:
     path: Path
     size_bytes: int
     sha256: str
-    manifest: dict
 
 
 @dataclass(frozen=True)
@@ -90,25 +89,11 @@ def checksum_path(archive: Path) -> Path:
     return archive.with_name(archive.name + ".sha256")
 
 
-def _pg_env() -> dict[str, str]:
-    db = connection.settings_dict
-    return {
-        **os.environ,
-        "PGHOST": db.get("HOST") or "127.0.0.1",
-        "PGPORT": str(db.get("PORT") or 5432),
-        "PGUSER": db.get("USER") or "postgres",
-        "PGPASSWORD": db.get("PASSWORD") or "",
-        "PGDATABASE": db["NAME"],
-    }
-
-
 def _pg_run(tool: str, *args: str) -> None:
-    executable = shutil.which(tool)
-    if executable is None:
-        raise BackupError(f"{tool} is not installed (Debian: postgresql-client-15)")
-    result = subprocess.run([executable, *args], capture_output=True, text=True, env=_pg_env(), check=False)  # noqa: S603
-    if result.returncode != 0:
-        raise BackupError(f"{tool} failed: {result.stderr.strip()[-2000:]}")
+    try:
+        pg_run(tool, *args)
+    except PgToolError as exc:
+        raise BackupError(str(exc)) from exc
 
 
 def _media_dir(schema_name: str) -> Path:
@@ -166,7 +151,7 @@ def organization_backup(*, organization: Organization, output: Path, progress: P
     checksum_path(output).write_text(f"{digest}  {output.name}\n")
     size = output.stat().st_size
     progress(f"done: {size:,} bytes, sha256 {digest}")
-    return BackupResult(path=output, size_bytes=size, sha256=digest, manifest=manifest)
+    return BackupResult(path=output, size_bytes=size, sha256=digest)
 
 
 def _archive_unpack(archive: Path, into: Path) -> dict:
@@ -251,7 +236,7 @@ def _channels_detach(*, organization: Organization, actor: Actor) -> list[str]:
     for channel in Channel.objects.select_for_update().order_by("pk"):
         previous, previous_state = channel.external_id, channel.state
         channel.external_id = f"{organization.slug}-{secrets.token_hex(4)}"
-        channel.credentials = secrets.token_hex(16).upper() if channel.provider == Provider.EVOLUTION else ""
+        channel.credentials = evolution_instance_token() if channel.provider == Provider.EVOLUTION else ""
         channel.state, channel.state_reason, channel.state_changed_at = Channel.State.LOGGED_OUT, reason, timezone.now()
         channel.pairing_code = channel.qr_code = ""
         channel.reconnect_attempts, channel.next_reconnect_at = 0, None
@@ -259,12 +244,7 @@ def _channels_detach(*, organization: Organization, actor: Actor) -> list[str]:
         ChannelStateChange.objects.create(
             channel=channel, from_state=previous_state, to_state=channel.state, reason=reason
         )
-        ChannelRoute.objects.create(
-            provider=channel.provider, external_id=channel.external_id, organization=organization,
-            channel_id=channel.pk, token=secrets.token_urlsafe(24), webhook_secret=secrets.token_urlsafe(32),
-            verify_token=secrets.token_urlsafe(16),
-            provider_token=channel.credentials if channel.provider == Provider.EVOLUTION else "",
-        )  # fmt: skip
+        channel_route_create(channel=channel, organization=organization)
         audit_record(actor=actor, action="channel.detached_on_restore", target=channel.name,
                      data={"was": previous, "now": channel.external_id})  # fmt: skip
         detached.append(f"{channel.name} ({channel.provider}, was {previous})")
@@ -396,17 +376,14 @@ def backups_prune(*, now: datetime) -> int:
     how many records went."""
     cutoff = now - timedelta(days=settings.OXY_BACKUP_RETENTION_DAYS)
     root = backup_dir().resolve()
-    pruned = 0
-    for record in BackupRecord.objects.filter(started_at__lt=cutoff):
-        if record.path:
-            archive = Path(record.path).resolve()
-            # Only ever delete inside the backup directory.
-            if archive.is_relative_to(root):
-                archive.unlink(missing_ok=True)
-                checksum_path(archive).unlink(missing_ok=True)
-        record.delete()
-        pruned += 1
-    return pruned
+    expired = BackupRecord.objects.filter(started_at__lt=cutoff)
+    for path in expired.exclude(path="").values_list("path", flat=True):
+        archive = Path(path).resolve()
+        # Only ever delete inside the backup directory.
+        if archive.is_relative_to(root):
+            archive.unlink(missing_ok=True)
+            checksum_path(archive).unlink(missing_ok=True)
+    return expired.delete()[0]
 
 
 def backups_run_all_tenants() -> dict[str, str]:

@@ -8,16 +8,15 @@ still does (for the template itself and for the comparison).
 """
 
 import hashlib
-import os
 import re
-import shutil
-import subprocess
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import app_labels, schema_context, schema_exists
+
+from .pg import PgToolError, pg_run
 
 _dump_cache: dict[str, str] = {}
 _SESSION_SETTING = re.compile(r"^(SET |SELECT pg_catalog\.set_config|\\|--)")
@@ -75,21 +74,11 @@ def _template_dump(template: str) -> str:
 
 
 def _pg_dump_schema(schema_name: str) -> str:
-    pg_dump = shutil.which("pg_dump")
-    if pg_dump is None:
-        raise TemplateSchemaError("pg_dump is not installed (Debian: postgresql-client)")
-    db = connection.settings_dict
-    args = [
-        pg_dump,
-        "--schema", schema_name, "--inserts", "--no-owner", "--no-privileges", "--no-comments",
-        "--host", db.get("HOST") or "127.0.0.1", "--port", str(db.get("PORT") or 5432),
-        "--username", db.get("USER") or "postgres", "--dbname", db["NAME"],
-    ]  # fmt: skip
-    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
-    result = subprocess.run(args, capture_output=True, text=True, env=env, check=False)  # noqa: S603
-    if result.returncode != 0:
-        raise TemplateSchemaError(f"pg_dump of {schema_name} failed: {result.stderr.strip()}")
-    statements = [line for line in result.stdout.splitlines() if not _SESSION_SETTING.match(line)]
+    try:
+        dump = pg_run("pg_dump", "--schema", schema_name, "--inserts", "--no-owner", "--no-privileges", "--no-comments")
+    except PgToolError as exc:
+        raise TemplateSchemaError(f"dump of {schema_name}: {exc}") from exc
+    statements = [line for line in dump.splitlines() if not _SESSION_SETTING.match(line)]
     return "\n".join(statements)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import setup_databases, teardown_databases
@@ -129,6 +130,14 @@ def beta_client() -> Client:
 @pytest.fixture
 def public_client() -> Client:
     return Client(HTTP_HOST=settings.OXY_BASE_DOMAIN)
+
+
+@pytest.fixture
+def support_client(db, public_client) -> Client:
+    """Signed in to the public (support) admin as Ana, a platform superuser."""
+    get_user_model().objects.create_superuser(email="ana@oxy.dev", password="support-password-1", first_name="Ana")
+    assert public_client.login(username="ana@oxy.dev", password="support-password-1")
+    return public_client
 
 
 def login(client: Client, organization: Organization, *, email: str, password: str) -> Client:

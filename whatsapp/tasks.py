@@ -15,6 +15,7 @@ from oxy.celery import app
 from tenants.services import in_each_active_shop
 
 from .inbox.models import InboundEvent
+from .inbox.selectors import inbound_events_purgeable
 from .providers.base import ProviderError
 
 logger = logging.getLogger(__name__)
@@ -71,9 +72,7 @@ def sweep_inbox_task(older_than_s: int = 15) -> int:
 @app.task(name="whatsapp.purge_inbox", queue="scheduled", public_schema=True, time_limit=600, max_retries=0)
 def purge_inbox_task() -> int:
     cutoff = timezone.now() - timedelta(days=settings.OXY_INBOX_RETENTION_DAYS)
-    deleted, _ = InboundEvent.objects.filter(
-        status__in=[InboundEvent.Status.PROCESSED, InboundEvent.Status.IGNORED], received_at__lt=cutoff
-    ).delete()
+    deleted, _ = inbound_events_purgeable(before=cutoff).delete()
     return deleted
 
 

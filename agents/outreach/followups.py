@@ -21,7 +21,7 @@ from bookings.availability import shop_timezone
 from bookings.calendar import local_to_utc
 from bookings.models import Booking
 from bookings.selectors import vaccinations_current
-from tenants.shop.models import ShopSettings
+from tenants.shop.selectors import shop_settings_current
 
 from ..models import FollowUp, OutreachSettings
 from .delivery import NotNow, Undeliverable, outreach_settings, proactive_send
@@ -112,7 +112,7 @@ def followups_send_due(*, now: datetime, rules: OutreachSettings) -> dict[str, i
     outcomes: Counter[str] = Counter()
     due = FollowUp.objects.filter(status=FollowUp.Status.PENDING, due_at__lte=now)
     due_ids = list(due.order_by("due_at", "pk").values_list("pk", flat=True)[:SENDS_PER_RUN])
-    with translation.override(_shop_language()):
+    with translation.override(shop_settings_current().language):
         for followup_id in due_ids:
             with transaction.atomic():
                 # Another run may hold it, or have sent it since the list was read.
@@ -206,8 +206,3 @@ def when(moment: datetime) -> str:
     if translation.get_language().startswith("pt"):
         day = day.lower()  # weekdays are not capitalized mid-sentence in Portuguese
     return _("%(day)s at %(time)s") % {"day": day, "time": f"{local:%H:%M}"}
-
-
-def _shop_language() -> str:
-    shop = ShopSettings.objects.first()
-    return shop.language if shop else "pt-br"

@@ -18,6 +18,7 @@ from django.utils import timezone
 from bookings.services.privacy import message_files_delete
 from oxy.schemas import on_commit_in_this_schema
 from whatsapp.inbox.models import InboundEvent
+from whatsapp.inbox.selectors import inbound_events_purgeable
 from whatsapp.models import Message
 
 from .models import MESSAGE_RETENTION_MONTHS_MAX, ShopSettings
@@ -84,11 +85,7 @@ def retention_apply(*, now: datetime | None = None) -> dict[str, int]:
 def _raw_events_purge(*, days: int | None, now: datetime) -> int:
     if not days:
         return 0  # the platform's own purge (whatsapp.purge_inbox) applies
-    # The same events as the platform's purge: never one still to process or kept for support.
-    old = InboundEvent.objects.filter(
-        schema_name=connection.schema_name, received_at__lt=now - timedelta(days=days),
-        status__in=[InboundEvent.Status.PROCESSED, InboundEvent.Status.IGNORED],
-    )  # fmt: skip
+    old = inbound_events_purgeable(before=now - timedelta(days=days)).filter(schema_name=connection.schema_name)
     deleted = 0
     for _ in range(BATCHES_PER_RUN):
         ids = list(old.order_by("pk").values_list("pk", flat=True)[:BATCH])

@@ -18,9 +18,9 @@ from bookings.models import ConsentRecord, Customer
 from bookings.services import customer_get_or_create, customer_merge
 from bookings.services.consent import customer_consent_record
 from bookings.services.privacy import customer_data_export, customer_erase
-from tenants.shop.services import api_key_create
 from tests.conftest import ALPHA
 from tests.fixtures.bookings import MONDAY, STAFF
+from tests.fixtures.dashboard import api_key_auth
 from tests.fixtures.shop_days import sao_paulo
 
 PHONE = "+5511987650303"
@@ -99,12 +99,9 @@ def test_a_consent_form_without_a_choice_is_explained(alpha_team, rita):
 
 
 def test_the_api_changing_consent_is_recorded_as_the_api_key(alpha, rita):
-    with tenant_context(alpha):
-        _api_key, key = api_key_create(name="ERP", role="attendant", actor=STAFF)
-
     response = Client(HTTP_HOST=ALPHA.host).patch(
         f"/api/v1/customers/{rita.pk}/", {"marketing_consent": True}, content_type="application/json",
-        HTTP_AUTHORIZATION=f"Api-Key {key}",
+        **api_key_auth(alpha, name="ERP"),
     )  # fmt: skip
 
     assert response.status_code == 200, response.content

@@ -5,10 +5,8 @@ over WhatsApp through Aurora's owner notices, never twice."""
 
 from decimal import Decimal
 
-import pytest
 from django.core import mail
 from django.db import connection
-from django_tenants.utils import tenant_context
 
 from agents.models import AgentSettings, OwnerNotice
 from tenants.integrations.models import Alert, AlertSettings
@@ -20,17 +18,11 @@ from whatsapp.models import Channel
 from whatsapp.services.channels import channel_state_set
 
 
-@pytest.fixture
-def shop(alpha):
-    with tenant_context(alpha):
-        yield alpha
-
-
 def _cap_reached() -> None:
     AgentSettings.objects.update_or_create(defaults={"monthly_cap_usd": Decimal("0")})
 
 
-def test_an_alert_reaches_the_emails_and_slack_once(shop, slack):
+def test_an_alert_reaches_the_emails_and_slack_once(agenda, slack):
     alert_settings_update(emails=["ops@alpha.test", "owner@alpha.test"], slack_webhook_url=slack.url, actor=STAFF)
     _cap_reached()
 
@@ -48,7 +40,7 @@ def test_an_alert_reaches_the_emails_and_slack_once(shop, slack):
     assert OwnerNotice.objects.filter(kind="ai_spend_cap").count() == 1  # the owner's WhatsApp notice
 
 
-def test_a_slack_outage_is_retried_without_emailing_twice(shop, slack):
+def test_a_slack_outage_is_retried_without_emailing_twice(agenda, slack):
     alert_settings_update(emails=["ops@alpha.test"], slack_webhook_url=slack.url, actor=STAFF)
     _cap_reached()
     alerts_check()
@@ -65,7 +57,7 @@ def test_a_slack_outage_is_retried_without_emailing_twice(shop, slack):
     assert [r.response_status for r in slack.requests] == [503, 200]
 
 
-def test_the_slack_url_is_encrypted_and_kept_when_the_form_leaves_it_empty(shop, slack):
+def test_the_slack_url_is_encrypted_and_kept_when_the_form_leaves_it_empty(agenda, slack):
     alert_settings_update(emails=[], slack_webhook_url=slack.url, actor=STAFF)
     alert_settings_update(emails=["ops@alpha.test"], slack_webhook_url=None, actor=STAFF)
 
@@ -75,21 +67,21 @@ def test_the_slack_url_is_encrypted_and_kept_when_the_form_leaves_it_empty(shop,
         assert "secret-token" not in cursor.fetchone()[0]
 
 
-def test_failed_jobs_over_the_threshold_raise_one_alert_a_day(shop, settings):
+def test_failed_jobs_over_the_threshold_raise_one_alert_a_day(agenda, settings):
     settings.OXY_ALERT_DEAD_LETTERS = 3
     for n in range(3):
         DeadLetter.objects.create(task_id=f"t{n}", task_name="agents.reply", schema_name="shop_beta", exception="x")
     assert alerts_check() == []  # beta's failures are not alpha's
 
     for n in range(3):
-        DeadLetter.objects.create(task_id=f"a{n}", task_name="agents.reply", schema_name=shop.schema_name,
+        DeadLetter.objects.create(task_id=f"a{n}", task_name="agents.reply", schema_name=agenda.schema_name,
                                   exception="x")  # fmt: skip
     assert alerts_check() == ["dead_letters"]
     assert alerts_check() == []
     assert OwnerNotice.objects.filter(kind="dead_letters").count() == 1
 
 
-def test_a_number_down_is_alerted_once_and_the_owner_hears_it_only_from_aurora(shop):
+def test_a_number_down_is_alerted_once_and_the_owner_hears_it_only_from_aurora(agenda):
     channel, _route = connected_sandbox_channel("Loja")
     channel_state_set(channel=channel, state=Channel.State.LOGGED_OUT, reason="logged out")
     alert_settings_update(emails=["ops@alpha.test"], slack_webhook_url=None, actor=STAFF)

@@ -6,9 +6,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
 from tenants.integrations.models import WebhookDelivery
 from tenants.integrations.services.webhooks import (
@@ -24,12 +22,6 @@ from tenants.integrations.services.webhooks import (
 from tests.fixtures.bookings import STAFF
 
 
-@pytest.fixture
-def shop(alpha):
-    with tenant_context(alpha):
-        yield alpha
-
-
 def _endpoint(receiver, events=("booking.created",)):
     return webhook_endpoint_create(url=receiver.url(), events=list(events), actor=STAFF)
 
@@ -42,7 +34,7 @@ def _delivery(event_id="booking.created:1") -> WebhookDelivery:
     return WebhookDelivery.objects.get(event_id=event_id)
 
 
-def test_a_receiver_verifies_the_signature_with_the_secret_it_was_shown(shop, receiver):
+def test_a_receiver_verifies_the_signature_with_the_secret_it_was_shown(agenda, receiver):
     _endpoint_row, secret = _endpoint(receiver)
     _emit()
 
@@ -60,7 +52,7 @@ def test_a_receiver_verifies_the_signature_with_the_secret_it_was_shown(shop, re
     assert secret not in request.body.decode()
 
 
-def test_a_rotated_secret_signs_from_then_on(shop, receiver):
+def test_a_rotated_secret_signs_from_then_on(agenda, receiver):
     endpoint, old = _endpoint(receiver)
     new = webhook_secret_rotate(endpoint=endpoint, actor=STAFF)
     _emit()
@@ -72,7 +64,7 @@ def test_a_rotated_secret_signs_from_then_on(shop, receiver):
     assert request.headers["x-oxy-signature"] == "v1=" + hmac.new(new.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def test_the_secret_is_encrypted_at_rest(shop, receiver):
+def test_the_secret_is_encrypted_at_rest(agenda, receiver):
     endpoint, secret = _endpoint(receiver)
     from django.db import connection
 
@@ -82,7 +74,7 @@ def test_the_secret_is_encrypted_at_rest(shop, receiver):
     assert secret not in stored
 
 
-def test_failures_are_retried_with_backoff_then_the_delivery_fails_visibly(shop, receiver, settings):
+def test_failures_are_retried_with_backoff_then_the_delivery_fails_visibly(agenda, receiver, settings):
     settings.OXY_WEBHOOK_TIMEOUT_S = 0.3
     _endpoint(receiver)
     _emit()
@@ -109,7 +101,7 @@ def test_failures_are_retried_with_backoff_then_the_delivery_fails_visibly(shop,
     assert webhook_delivery_attempt(delivery_id=delivery.pk, now=now + timedelta(days=1)) == "skipped"
 
 
-def test_a_5xx_is_recorded_with_an_excerpt_and_the_next_try_succeeds(shop, receiver):
+def test_a_5xx_is_recorded_with_an_excerpt_and_the_next_try_succeeds(agenda, receiver):
     _endpoint(receiver)
     _emit()
     receiver.fail_next(status=500, body={"error": "database down"})
@@ -124,7 +116,7 @@ def test_a_5xx_is_recorded_with_an_excerpt_and_the_next_try_succeeds(shop, recei
     assert _delivery().delivered_at is not None
 
 
-def test_a_retried_producer_or_task_delivers_once(shop, receiver):
+def test_a_retried_producer_or_task_delivers_once(agenda, receiver):
     _endpoint(receiver)
 
     _emit()
@@ -137,7 +129,7 @@ def test_a_retried_producer_or_task_delivers_once(shop, receiver):
     assert len(receiver.requests) == 1
 
 
-def test_only_active_subscribed_endpoints_get_an_event(shop, receiver):
+def test_only_active_subscribed_endpoints_get_an_event(agenda, receiver):
     _endpoint(receiver, events=["message.received"])
     inactive, _secret = _endpoint(receiver)
     inactive.active = False
@@ -147,7 +139,7 @@ def test_only_active_subscribed_endpoints_get_an_event(shop, receiver):
     assert not WebhookDelivery.objects.exists()
 
 
-def test_the_sweeper_queues_due_deliveries_only(shop, receiver, monkeypatch):
+def test_the_sweeper_queues_due_deliveries_only(agenda, receiver, monkeypatch):
     from tenants.integrations import tasks
 
     queued = []
@@ -161,7 +153,7 @@ def test_the_sweeper_queues_due_deliveries_only(shop, receiver, monkeypatch):
     assert queued == [_delivery("booking.created:1").pk]
 
 
-def test_a_replay_sends_the_same_event_again_as_a_new_delivery(shop, receiver):
+def test_a_replay_sends_the_same_event_again_as_a_new_delivery(agenda, receiver):
     _endpoint(receiver)
     _emit()
     original = _delivery()
@@ -177,7 +169,7 @@ def test_a_replay_sends_the_same_event_again_as_a_new_delivery(shop, receiver):
     assert _delivery().status == "delivered"
 
 
-def test_in_production_an_endpoint_on_a_private_address_is_never_called(shop, receiver, settings):
+def test_in_production_an_endpoint_on_a_private_address_is_never_called(agenda, receiver, settings):
     _endpoint(receiver)  # on loopback: allowed outside production
     _emit()
     settings.OXY_OUTBOUND_ALLOW_PRIVATE = False
@@ -189,7 +181,7 @@ def test_in_production_an_endpoint_on_a_private_address_is_never_called(shop, re
     assert receiver.requests == []
 
 
-def test_deactivating_an_endpoint_drops_its_pending_retries(shop, receiver):
+def test_deactivating_an_endpoint_drops_its_pending_retries(agenda, receiver):
     endpoint, _secret = _endpoint(receiver)
     _emit()
 

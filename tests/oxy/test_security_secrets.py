@@ -9,20 +9,20 @@ from django_tenants.utils import tenant_context
 from agents.models import AgentSettings
 from agents.settings_services import llm_key_set
 from tenants.shop.models import TenantSecret
-from tenants.shop.services import api_key_create
 from tests.conftest import ALPHA
 from tests.fixtures.bookings import STAFF
+from tests.fixtures.dashboard import api_key_auth
 
 ACCESS_TOKEN, APP_SECRET, LLM_KEY = "EAAG-cloud-access-token-0001", "meta-app-secret-0002", "sk-llm-secret-0003"
 
 
 @pytest.fixture
 def secrets_set(alpha) -> tuple[dict, list[str]]:
+    auth = api_key_auth(alpha, role="manager")
     with tenant_context(alpha):
-        _api_key, key = api_key_create(name="ERP", role="manager", actor=STAFF)
         llm_key_set(api_key=LLM_KEY, actor=STAFF)
         stored = [ACCESS_TOKEN, APP_SECRET, LLM_KEY, *TenantSecret.objects.values_list("value", flat=True)]
-    return {"HTTP_AUTHORIZATION": f"Api-Key {key}"}, stored
+    return auth, stored
 
 
 def _shown_nowhere(text: str, secrets: list[str]) -> None:

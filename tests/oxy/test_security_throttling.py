@@ -6,9 +6,8 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 from django_tenants.utils import tenant_context
 
-from tenants.shop.services import api_key_create
 from tests.conftest import ALPHA, BETA
-from tests.fixtures.bookings import STAFF
+from tests.fixtures.dashboard import api_key_auth
 
 SERVICES = "/api/v1/services/"
 
@@ -21,12 +20,6 @@ def _fresh_shop_buckets(alpha, beta):
             cache.delete("throttle:shop")
 
 
-def _key(organization, name: str) -> dict:
-    with tenant_context(organization):
-        _api_key, key = api_key_create(name=name, role="attendant", actor=STAFF)
-    return {"HTTP_AUTHORIZATION": f"Api-Key {key}", "HTTP_ACCEPT_LANGUAGE": "en"}
-
-
 def _calls(client: Client, auth: dict, times: int) -> list[int]:
     return [client.get(SERVICES, **auth).status_code for _ in range(times)]
 
@@ -34,7 +27,7 @@ def _calls(client: Client, auth: dict, times: int) -> list[int]:
 @override_settings(OXY_API_RATE_PER_KEY="3/min", OXY_API_RATE_PER_SHOP="1000/min")
 def test_a_key_that_used_its_rate_waits_and_another_key_does_not(alpha):
     client = Client(HTTP_HOST=ALPHA.host)
-    first, second = _key(alpha, "ERP"), _key(alpha, "Site")
+    first, second = api_key_auth(alpha, name="ERP", language="en"), api_key_auth(alpha, name="Site", language="en")
 
     assert _calls(client, first, 3) == [200, 200, 200]
     refused = client.get(SERVICES, **first)
@@ -49,19 +42,19 @@ def test_a_key_that_used_its_rate_waits_and_another_key_does_not(alpha):
 @override_settings(OXY_API_RATE_PER_KEY="1000/min", OXY_API_RATE_PER_SHOP="4/min")
 def test_the_shop_bucket_counts_every_key_and_session_of_the_shop(alpha, alpha_team):
     client = Client(HTTP_HOST=ALPHA.host)
-    first, second = _key(alpha, "ERP"), _key(alpha, "Site")
+    first, second = api_key_auth(alpha, name="ERP", language="en"), api_key_auth(alpha, name="Site", language="en")
     staff = alpha_team("attendant")
 
     assert _calls(client, first, 2) + _calls(client, second, 1) + _calls(staff, {}, 1) == [200] * 4
 
-    assert client.get(SERVICES, **_key(alpha, "Novo")).status_code == 429
+    assert client.get(SERVICES, **api_key_auth(alpha, name="Novo", language="en")).status_code == 429
     assert staff.get(SERVICES).status_code == 429
 
 
 @override_settings(OXY_API_RATE_PER_KEY="1000/min", OXY_API_RATE_PER_SHOP="2/min")
 def test_another_shop_is_not_slowed_by_a_busy_one(alpha, beta):
     alpha_client, beta_client = Client(HTTP_HOST=ALPHA.host), Client(HTTP_HOST=BETA.host)
-    alpha_key, beta_key = _key(alpha, "ERP"), _key(beta, "ERP")
+    alpha_key, beta_key = api_key_auth(alpha, name="ERP", language="en"), api_key_auth(beta, name="ERP", language="en")
 
     assert _calls(alpha_client, alpha_key, 3) == [200, 200, 429]
 

@@ -7,7 +7,6 @@ route; `stack`: starts processes pointed at the fakes and stops them all at
 the end, whatever happened.
 """
 
-import secrets
 import subprocess
 import time
 from collections import Counter
@@ -22,14 +21,13 @@ from bookings.models import Customer
 from tests.conftest import wait_until
 from tests.fakes import FakeEvolution, FakeOpenAI
 from tests.fixtures.processes import PrivateRedis, free_port, oxy_process, private_redis, stop
-from tests.fixtures.whatsapp import EVOLUTION_INSTANCE, EVOLUTION_TOKEN
+from tests.fixtures.whatsapp import EVOLUTION_INSTANCE, EVOLUTION_TOKEN, WEBHOOK_SECRET, connected_evolution_channel
 from whatsapp.inbox.models import ChannelRoute, InboundEvent
-from whatsapp.models import Channel, Message
+from whatsapp.models import Message
 
 GLOBAL_KEY = "evolution-global-key"
 LLM_KEY = "test-key"
 BOT_REPLY = "Olá! Sou a atendente virtual. Como posso ajudar?"
-WEBHOOK_SECRET = "header-secret"
 CUSTOMER_PREFIX = "5511978"  # every customer these tests invent: 5511978 + 6 digits
 # Everything that waits does so briefly, so that a fault shows within seconds.
 FAST = {
@@ -62,13 +60,7 @@ def llm_server() -> Iterator[FakeOpenAI]:
 def committed_channel(committed_alpha) -> Iterator[ChannelRoute]:
     """Alpha's Evolution channel, committed so the processes see it;
     everything it collects is removed afterwards."""
-    with tenant_context(committed_alpha):
-        channel = Channel.objects.create(name="Centro", provider="evolution", external_id=EVOLUTION_INSTANCE,
-                                         credentials=EVOLUTION_TOKEN, state="connected")  # fmt: skip
-    route = ChannelRoute.objects.create(
-        provider="evolution", external_id=EVOLUTION_INSTANCE, organization=committed_alpha, channel_id=channel.pk,
-        token=secrets.token_urlsafe(16), webhook_secret=WEBHOOK_SECRET, provider_token=EVOLUTION_TOKEN,
-    )  # fmt: skip
+    channel, route = connected_evolution_channel(committed_alpha)
     yield route
     InboundEvent.objects.filter(route=route).delete()
     route.delete()
@@ -161,10 +153,10 @@ def customer_number(customer: int) -> str:
     return f"{CUSTOMER_PREFIX}{customer:06d}"
 
 
-def post_webhook(base_url: str, route: ChannelRoute, body: dict) -> int:
+def post_webhook(base_url: str, route: ChannelRoute, body: dict, *, timeout: float = 10) -> int:
     return httpx.post(
         f"{base_url}/webhooks/evolution/{route.token}/", json=body, headers={"X-Oxy-Webhook-Secret": WEBHOOK_SECRET},
-        timeout=10,
+        timeout=timeout,
     ).status_code  # fmt: skip
 
 

@@ -12,16 +12,14 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django_tenants.utils import tenant_context
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error, response_schema_conformance, status_code_conformance
 from schemathesis.config import SchemathesisConfig
 
-from tenants.shop.services import api_key_create
 from tests.conftest import ALPHA
-from tests.fixtures.bookings import STAFF
+from tests.fixtures.dashboard import api_key_for
 
 BASE_URL = f"http://{ALPHA.host}"
 # Every status answered is documented, and every body matches its documented schema.
@@ -56,8 +54,7 @@ def wsgi_app():
 
 @pytest.fixture
 def manager_key(alpha) -> str:
-    with tenant_context(alpha):
-        return api_key_create(name="Schemathesis", role="manager", actor=STAFF)[1]
+    return api_key_for(alpha, role="manager", name="Schemathesis")
 
 
 def served_schema() -> dict:

@@ -20,10 +20,9 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from oxy.asgi import application
-from tenants.shop.services import api_key_create
 from tenants.staff.models import User
 from tests.conftest import ALPHA, BETA, login
-from tests.fixtures.bookings import STAFF
+from tests.fixtures.dashboard import api_key_for
 from tests.reliability.sweep_support import (
     MARK,
     Route,
@@ -71,8 +70,7 @@ def world(alpha, beta, alpha_key):
 
 @pytest.fixture
 def alpha_key(alpha) -> str:
-    with tenant_context(alpha):
-        return api_key_create(name="Alpha ERP", role="manager", actor=STAFF)[1]
+    return api_key_for(alpha, role="manager", name="Alpha ERP")
 
 
 def test_every_route_parameter_has_a_beta_value(world):

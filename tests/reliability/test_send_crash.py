@@ -8,27 +8,19 @@ from django_tenants.utils import tenant_context
 
 from bookings.models import Customer
 from tests.conftest import wait_until
-from tests.fakes.evolution import FakeEvolution
 from tests.fixtures.processes import oxy_process, private_redis, stop
+from tests.fixtures.whatsapp import EVOLUTION_INSTANCE, EVOLUTION_TOKEN
+from tests.reliability.conftest import GLOBAL_KEY
 from whatsapp.models import Channel, Conversation, Message
 from whatsapp.services.outbound import message_send
 from whatsapp.tasks import send_message_task
 
-INSTANCE = "crash-test"
-
 
 @pytest.fixture
-def evolution_server():
-    with FakeEvolution(global_api_key="global-key") as fake:
-        fake.add_instance(INSTANCE, state="open", number="5511974021188")
-        yield fake
-
-
-@pytest.fixture
-def committed_conversation(committed_alpha, evolution_server):
+def committed_conversation(committed_alpha):
     with tenant_context(committed_alpha):
-        channel = Channel.objects.create(name="Crash", provider="evolution", external_id=INSTANCE,
-                                         credentials=evolution_server.token(INSTANCE), state="connected")  # fmt: skip
+        channel = Channel.objects.create(name="Crash", provider="evolution", external_id=EVOLUTION_INSTANCE,
+                                         credentials=EVOLUTION_TOKEN, state="connected")  # fmt: skip
         customer = Customer.objects.create(phone="+5511978120000", name="Rita")
         conversation = Conversation.objects.create(customer=customer, channel=channel, address="5511978120000")
     yield conversation
@@ -52,7 +44,7 @@ def test_a_worker_killed_after_the_provider_accepted_a_send_leaves_it_sent_exact
     with private_redis() as redis_server:
         environment = {
             "CELERY_BROKER_URL": redis_server.url, "CELERY_RESULT_BACKEND": redis_server.url,
-            "EVOLUTION_API_URL": evolution_server.base_url, "EVOLUTION_API_KEY": "global-key",
+            "EVOLUTION_API_URL": evolution_server.base_url, "EVOLUTION_API_KEY": GLOBAL_KEY,
             "WORKER_QUEUES": "outbound,scheduled", "OXY_OUTBOUND_STALE_S": "2", "OXY_OUTBOUND_SWEEP_S": "1",
         }  # fmt: skip
         # given a worker whose send the provider accepts but answers only much later
@@ -62,7 +54,7 @@ def test_a_worker_killed_after_the_provider_accepted_a_send_leaves_it_sent_exact
             message = queued(committed_conversation, "Banho confirmado para amanhã às 10h")
             with send_message_task.app.connection_for_write(redis_server.url) as broker:
                 send_message_task.apply_async((message.pk,), connection=broker)
-        assert wait_until(lambda: len(evolution_server.sent_messages(INSTANCE)) == 1, timeout=30)
+        assert wait_until(lambda: len(evolution_server.sent_messages(EVOLUTION_INSTANCE)) == 1, timeout=30)
 
         # when the worker is killed before it hears back, and the service comes back up
         first_worker.kill()
@@ -84,7 +76,7 @@ def test_a_worker_killed_after_the_provider_accepted_a_send_leaves_it_sent_exact
             stop(beat)
             stop(second_worker)
 
-    (delivered,) = evolution_server.sent_messages(INSTANCE)
+    (delivered,) = evolution_server.sent_messages(EVOLUTION_INSTANCE)
     assert message.provider_message_id == delivered["key"]["id"]
     assert message.send_attempts == 2
 
@@ -96,4 +88,4 @@ def test_a_send_still_in_another_workers_hands_is_left_alone(committed_alpha, co
 
         assert message_send(message_id=message.pk) == "in progress"
 
-    assert evolution_server.sent_messages(INSTANCE) == []
+    assert evolution_server.sent_messages(EVOLUTION_INSTANCE) == []

@@ -11,13 +11,6 @@ from tenants.shop.models import AuditEntry, OwnerNumber, TenantSecret
 from tests.conftest import ALPHA, login
 
 
-@pytest.fixture
-def support_client(db, public_client) -> Client:
-    get_user_model().objects.create_superuser(email="ana@oxy.dev", password="support-password-1")
-    assert public_client.login(username="ana@oxy.dev", password="support-password-1")
-    return public_client
-
-
 def shop_user(organization: Organization, role: str) -> tuple[str, str]:
     email, password = f"{role}-staff@{organization.slug}.test", f"{role}-password-123"
     with tenant_context(organization):

@@ -8,24 +8,17 @@ from django_tenants.utils import tenant_context
 
 from bookings.models import Customer
 from tenants.shop.models import ApiKey
-from tenants.shop.services import api_key_create
 from tests.conftest import ALPHA, BETA
-from tests.fixtures.bookings import STAFF
+from tests.fixtures.dashboard import api_key_auth
 
 API = "/api/v1"
 JSON = "application/json"
 READ_ONLY = "This API key is read only: it may not change anything."
 
 
-def _key(organization, role: str) -> dict:
-    with tenant_context(organization):
-        _api_key, key = api_key_create(name=f"{role} integration", role=role, actor=STAFF)
-    return {"HTTP_AUTHORIZATION": f"Api-Key {key}", "HTTP_ACCEPT_LANGUAGE": "en"}
-
-
 @pytest.fixture
 def read_key(alpha) -> dict:
-    return _key(alpha, ApiKey.Role.READ)
+    return api_key_auth(alpha, role=ApiKey.Role.READ, name="read integration", language="en")
 
 
 def test_a_read_key_reads(read_key):
@@ -58,9 +51,9 @@ def test_a_read_key_changes_nothing(alpha, read_key, method, path, body):
 
 def test_an_attendant_key_still_writes(alpha):
     # The control: the same request with a writing key is accepted.
-    client = Client(HTTP_HOST=ALPHA.host)
+    client, attendant_key = Client(HTTP_HOST=ALPHA.host), api_key_auth(alpha, language="en")
     response = client.post(
-        f"{API}/customers/", {"phone": "11987654321", "name": "Maria"}, content_type=JSON, **_key(alpha, "attendant")
+        f"{API}/customers/", {"phone": "11987654321", "name": "Maria"}, content_type=JSON, **attendant_key
     )
     assert response.status_code == 201
 

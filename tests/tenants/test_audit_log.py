@@ -7,8 +7,6 @@ import io
 import json
 from datetime import timedelta
 
-import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -37,13 +35,6 @@ def test_the_ai_attendant_registering_a_pet_and_booking_is_recorded_as_the_ai(ag
         ("pet.registered", f"pet:{pet_id}"), ("booking.created", f"booking:{booking_id}"),
     ]  # fmt: skip
     assert CUSTOMER_WORDS not in json.dumps([entry.data for entry in entries])
-
-
-@pytest.fixture
-def support_client(db, public_client):
-    get_user_model().objects.create_superuser(email="ana@oxy.dev", password="support-password-1", first_name="Ana")
-    assert public_client.login(username="ana@oxy.dev", password="support-password-1")
-    return public_client
 
 
 def test_support_changing_a_shops_plan_is_recorded_in_that_shops_log(support_client, alpha, beta):

@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from tests.fixtures.whatsapp import cloud_fixture, evolution_fixture
+from tests.fixtures.whatsapp import WEBHOOK_SECRET, cloud_fixture, evolution_fixture
 from whatsapp.inbox.models import InboundEvent
 
 
-def post_evolution(client, route, body, secret="header-secret"):
+def post_evolution(client, route, body, secret=WEBHOOK_SECRET):
     headers = {"HTTP_X_OXY_WEBHOOK_SECRET": secret} if secret is not None else {}
     data = body if isinstance(body, (bytes, str)) else json.dumps(body)
     return client.post(f"/webhooks/evolution/{route.token}/", data, content_type="application/json", **headers)
@@ -59,7 +59,7 @@ def test_evolution_body_for_another_instance_or_with_another_apikey_is_refused(p
 
 def test_unknown_route_is_404_and_nothing_stored(public_client, evolution_channel):
     response = public_client.post("/webhooks/evolution/no-such-route/", "{}", content_type="application/json",
-                                  HTTP_X_OXY_WEBHOOK_SECRET="header-secret")  # fmt: skip
+                                  HTTP_X_OXY_WEBHOOK_SECRET=WEBHOOK_SECRET)  # fmt: skip
 
     assert response.status_code == 404
     assert not InboundEvent.objects.exists()

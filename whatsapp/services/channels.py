@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from oxy.realtime import dashboard_event_send
 from oxy.schemas import on_commit_in_this_schema
+from tenants.models import Organization
 from tenants.shop.services import Actor, audit_record
 
 from ..inbox.models import ChannelRoute, Provider
@@ -38,6 +39,22 @@ def webhook_url(route: ChannelRoute) -> str:
     return f"{settings.OXY_PUBLIC_URL.rstrip('/')}/webhooks/{route.provider}/{route.token}/"
 
 
+def evolution_instance_token() -> str:
+    """Our own token for an Evolution instance (Evolution checks it on every call)."""
+    return secrets.token_hex(16).upper()
+
+
+def channel_route_create(*, channel: Channel, organization: Organization, app_secret: str = "") -> ChannelRoute:
+    """The public webhook route of `channel`, with fresh secrets (Cloud API
+    channels sign with their app secret)."""
+    return ChannelRoute.objects.create(
+        provider=channel.provider, external_id=channel.external_id, organization=organization,
+        channel_id=channel.pk, token=secrets.token_urlsafe(24),
+        webhook_secret=app_secret or secrets.token_urlsafe(32), verify_token=secrets.token_urlsafe(16),
+        provider_token=channel.credentials if channel.provider == Provider.EVOLUTION else "",
+    )  # fmt: skip
+
+
 @transaction.atomic
 def channel_create(
     *, name: str, provider: str, external_id: str = "", credentials: str = "", app_secret: str = "",
@@ -52,15 +69,11 @@ def channel_create(
     if ChannelRoute.objects.filter(provider=provider, external_id=external_id).exists():
         raise ChannelError(f"{provider} channel '{external_id}' already exists")
     if provider == Provider.EVOLUTION and not credentials:
-        credentials = secrets.token_hex(16).upper()  # our own instance token
+        credentials = evolution_instance_token()
     channel = Channel.objects.create(
         name=name.strip(), provider=provider, external_id=external_id, credentials=credentials
     )
-    route = ChannelRoute.objects.create(
-        provider=provider, external_id=external_id, organization=connection.tenant, channel_id=channel.pk,
-        token=secrets.token_urlsafe(24), webhook_secret=app_secret or secrets.token_urlsafe(32),
-        verify_token=secrets.token_urlsafe(16), provider_token=credentials if provider == Provider.EVOLUTION else "",
-    )  # fmt: skip
+    route = channel_route_create(channel=channel, organization=connection.tenant, app_secret=app_secret)
     if provider == Provider.EVOLUTION:
         client = provider_for(channel)
         assert isinstance(client, EvolutionProvider)

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
 from analytics.services import rollups_rebuild
-from tenants.models import Organization
+from tenants.management.commands._shop import shop_by_slug
 
 
 class Command(BaseCommand):
@@ -18,9 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, slug: str, start: date, end: date, **options) -> None:
         if end < start:
             raise CommandError("--to must not be before --from")
-        organization = Organization.objects.exclude(schema_name="public").filter(slug=slug).first()
-        if organization is None:
-            raise CommandError(f"no shop with slug '{slug}'")
+        organization = shop_by_slug(slug)
         with tenant_context(organization):
             folded = 0
             for folded in rollups_rebuild(start=start, end=end):

@@ -15,15 +15,13 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from agents.models import AgentSettings
-from agents.owner_notices import CHANNEL_ALERT_WITHIN, DISCONNECTED, owner_notice_send
-from analytics.selectors import month_ai_spend
+from agents.owner_notices import channels_down, owner_notice_send
+from analytics.selectors import ai_spend_cap_reached
 from analytics.services import local_day
 from oxy.schemas import on_commit_in_this_schema
 from tenants.models import DeadLetter
-from tenants.shop.models import ShopSettings
+from tenants.shop.selectors import shop_settings_current
 from tenants.shop.services import Actor, audit_record
-from whatsapp.models import ChannelStateChange
 
 from ..addresses import private_address_error
 from ..models import Alert, AlertSettings
@@ -54,7 +52,7 @@ def alert_settings_update(*, emails: list[str], slack_webhook_url: str | None, a
 def alerts_check(*, now: datetime | None = None) -> list[str]:
     """Raise this shop's alerts that are due; the kinds raised."""
     now = now or timezone.now()
-    with translation.override(_shop_language()):
+    with translation.override(shop_settings_current().language):
         due = [*_channels_down(now), *_dead_letters(now), *_ai_spend_cap(now)]
     raised = [kind for kind, key, text, owner in due if alert_raise(kind=kind, key=key, text=text, tell_owner=owner)]
     alerts_unsent_enqueue(now=now)
@@ -65,14 +63,11 @@ Due = tuple[str, str, str, bool]  # kind, key, text, whether Oxy must tell the o
 
 
 def _channels_down(now: datetime) -> list[Due]:
-    changes = ChannelStateChange.objects.filter(
-        to_state__in=DISCONNECTED, channel__state__in=DISCONNECTED, created_at__gte=now - CHANNEL_ALERT_WITHIN
-    ).select_related("channel")
     return [
         (Alert.Kind.CHANNEL_DOWN, f"channel-change:{change.pk}",
          _("The WhatsApp number %(name)s is disconnected (%(reason)s): customers get no answer on it.")
          % {"name": change.channel.name, "reason": change.reason or change.get_to_state_display()}, False)
-        for change in changes
+        for change in channels_down(now=now)
     ]  # fmt: skip
 
 
@@ -87,8 +82,8 @@ def _dead_letters(now: datetime) -> list[Due]:
 
 
 def _ai_spend_cap(now: datetime) -> list[Due]:
-    cap = AgentSettings.objects.values_list("monthly_cap_usd", flat=True).first()
-    if cap is None or month_ai_spend(now=now) < cap:
+    cap = ai_spend_cap_reached(now=now)
+    if cap is None:
         return []
     text = _("The monthly AI spend cap (US$ %(cap)s) is reached: until next month or a higher cap, the simpler "
              "offline attendant answers customers.") % {"cap": cap}  # fmt: skip
@@ -174,8 +169,3 @@ def alerts_unsent_enqueue(*, now: datetime | None = None) -> int:
     for alert_id in ids:
         _enqueue(alert_id)
     return len(ids)
-
-
-def _shop_language() -> str:
-    shop = ShopSettings.objects.first()
-    return shop.language if shop else "pt-br"

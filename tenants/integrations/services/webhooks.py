@@ -28,6 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from oxy.schemas import on_commit_in_this_schema
+from oxy.ttl_cache import TTLCache
 from tenants.shop.services import Actor, audit_record
 
 from ..addresses import private_address_error
@@ -51,6 +52,28 @@ def _new_secret() -> str:
     return f"whsec_{secrets.token_urlsafe(32)}"
 
 
+# The events some active endpoint of a shop listens to, for a few seconds:
+# every inbound message and booking write emits, and most shops have no
+# endpoint. Endpoint changes clear it here; in other processes a stale
+# answer lasts at most these seconds, like the host and route caches.
+_listened: TTLCache[frozenset[str]] = TTLCache(seconds=5)
+
+
+def _listened_events() -> frozenset[str]:
+    def load() -> frozenset[str]:
+        subscriptions = WebhookEndpoint.objects.filter(active=True).values_list("events", flat=True)
+        return frozenset(event for events in subscriptions for event in events)
+
+    return _listened.get_or_load(connection.schema_name, load)
+
+
+def _listened_changed() -> None:
+    # Now for this transaction's own emits, and after commit for the reads
+    # that cached the old endpoints meanwhile.
+    _listened.clear()
+    transaction.on_commit(_listened.clear)
+
+
 # -- endpoints ---------------------------------------------------------------
 
 
@@ -62,6 +85,7 @@ def webhook_endpoint_create(
     secret = _new_secret()
     endpoint = WebhookEndpoint.objects.create(url=url, events=sorted(set(events)), description=description,
                                               active=active, secret=secret)  # fmt: skip
+    _listened_changed()
     audit_record(actor=actor, action="webhook.created", target=f"webhook:{endpoint.pk}",
                  data={"url": url, "events": endpoint.events})  # fmt: skip
     return endpoint, secret
@@ -73,6 +97,7 @@ def webhook_endpoint_update(
 ) -> WebhookEndpoint:  # fmt: skip
     endpoint.url, endpoint.events, endpoint.description, endpoint.active = url, sorted(set(events)), description, active
     endpoint.save(update_fields=["url", "events", "description", "active"])
+    _listened_changed()
     if not active:  # what was waiting for a retry is not sent after all
         endpoint.deliveries.filter(status=WebhookDelivery.Status.PENDING).update(
             status=WebhookDelivery.Status.FAILED, next_attempt_at=None, error="endpoint deactivated"
@@ -86,6 +111,7 @@ def webhook_endpoint_update(
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
     audit_record(actor=actor, action="webhook.deleted", target=f"webhook:{endpoint.pk}", data={"url": endpoint.url})
     endpoint.delete()
+    _listened_changed()
 
 
 @transaction.atomic
@@ -108,6 +134,8 @@ def webhook_event_emit(
     caller's transaction; the number of endpoints. `data` is only built when
     someone listens. Emitting the same `event_id` again (a retried producer)
     adds nothing."""
+    if event not in _listened_events():
+        return 0
     endpoints = list(WebhookEndpoint.objects.filter(active=True, events__contains=[event]).values_list("pk", flat=True))
     if endpoints:
         _deliveries_create(endpoints, event=event, event_id=event_id, payload=_envelope(event, event_id, data(), at))
@@ -119,8 +147,10 @@ def webhook_test_send(*, endpoint: WebhookEndpoint, actor: Actor) -> WebhookDeli
     """A `webhook.test` event to this endpoint only (active or not)."""
     event_id = f"{TEST_EVENT}:{uuid.uuid4().hex}"
     payload = _envelope(TEST_EVENT, event_id, {"message": "Oxy test event", "sent_by": actor.label}, None)
-    _deliveries_create([endpoint.pk], event=TEST_EVENT, event_id=event_id, payload=payload)
-    return WebhookDelivery.objects.get(endpoint=endpoint, event_id=event_id)
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event_type=TEST_EVENT, event_id=event_id,
+                                              payload=payload, next_attempt_at=timezone.now())  # fmt: skip
+    _enqueue_on_commit([delivery.pk])
+    return delivery
 
 
 @transaction.atomic

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from tenants.backups import BackupError, backup_dir, organization_backup
-from tenants.models import Organization
+
+from ._shop import shop_by_slug
 
 
 class Command(BaseCommand):
@@ -15,10 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, help="archive path (default: OXY_BACKUP_DIR/<slug>-<time>.tar.gz)")
 
     def handle(self, *args, **options) -> None:
-        try:
-            organization = Organization.objects.exclude(schema_name="public").get(slug=options["slug"])
-        except Organization.DoesNotExist:
-            raise CommandError(f"no shop with slug '{options['slug']}'") from None
+        organization = shop_by_slug(options["slug"])
         output = options["output"] or backup_dir() / f"{organization.slug}-{timezone.now():%Y%m%d-%H%M%S}.tar.gz"
         try:
             result = organization_backup(organization=organization, output=output, progress=self.stdout.write)

@@ -1,10 +1,11 @@
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django_tenants.utils import tenant_context
 
-from tenants.models import Organization
 from tenants.shop.audit_export import FORMATS, audit_entries, audit_lines
+
+from ._shop import shop_by_slug
 
 
 class Command(BaseCommand):
@@ -17,10 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=list(FORMATS), default="csv")
 
     def handle(self, *args, **options) -> None:
-        organization = Organization.objects.exclude(schema_name="public").filter(slug=options["slug"]).first()
-        if organization is None:
-            raise CommandError(f"no shop with slug '{options['slug']}'")
+        organization = shop_by_slug(options["slug"])
         with tenant_context(organization):
-            entries = audit_entries(since=options["since"], until=options["until"], time_zone=organization.timezone)
+            entries = audit_entries(since=options["since"], until=options["until"])
             for line in audit_lines(entries, export_format=options["format"]):
                 self.stdout.write(line, ending="")

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 
 from oxy.dashboard import managers_page
 
-from ..audit_export import audit_entries, audit_export_response
+from ..audit_export import FORMATS, audit_entries, audit_export_response
 from .common import settings_page
 
 RECENT = 50
@@ -20,7 +20,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class AuditExportForm(forms.Form):
     since = forms.DateField(label=_("From"), required=False, widget=DATE)
     until = forms.DateField(label=_("To"), required=False, widget=DATE)
-    format = forms.ChoiceField(label=_("Format"), choices=[("csv", "CSV"), ("jsonl", "JSON Lines")])
+    format = forms.ChoiceField(label=_("Format"), choices=[(key, label) for key, (_type, label) in FORMATS.items()])
 
     def clean(self) -> dict:
         data = super().clean()
@@ -33,11 +33,10 @@ class AuditExportForm(forms.Form):
 @require_GET
 def audit(request: HttpRequest) -> HttpResponse:
     form = AuditExportForm(request.GET if "format" in request.GET else None)
-    shop = connection.tenant
     if form.is_valid():
         since, until = form.cleaned_data["since"], form.cleaned_data["until"]
-        entries = audit_entries(since=since, until=until, time_zone=shop.timezone)
-        filename = f"audit-{shop.slug}-{timezone.localdate():%Y%m%d}"
+        entries = audit_entries(since=since, until=until)
+        filename = f"audit-{connection.tenant.slug}-{timezone.localdate():%Y%m%d}"
         return audit_export_response(entries, export_format=form.cleaned_data["format"], filename=filename)
-    recent = audit_entries(time_zone=shop.timezone).order_by("-created_at", "-pk")[:RECENT]
+    recent = audit_entries().order_by("-created_at", "-pk")[:RECENT]
     return settings_page(request, "shop/settings/audit.html", "audit", {"form": form, "entries": recent})

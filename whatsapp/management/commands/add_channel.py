@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
-from tenants.models import Organization
+from tenants.management.commands._shop import shop_by_slug
 from tenants.shop.services import Actor
 from whatsapp.inbox.models import Provider
 from whatsapp.providers.base import ProviderError
@@ -20,9 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--app-secret", default="", help="Cloud API app secret (signs the webhooks)")
 
     def handle(self, *args, **options) -> None:
-        organization = Organization.objects.exclude(schema_name="public").filter(slug=options["slug"]).first()
-        if organization is None:
-            raise CommandError(f"no shop with slug '{options['slug']}'")
+        organization = shop_by_slug(options["slug"])
         with tenant_context(organization):
             try:
                 channel, route = channel_create(

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
-from tenants.models import Organization
+from tenants.management.commands._shop import shop_by_slug
 from tenants.shop.services import Actor
 from whatsapp.models import Channel
 from whatsapp.providers.base import ProviderError
@@ -17,9 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--phone", default="", help="the number to link, e.g. +5511987654321 (pairing code)")
 
     def handle(self, *args, **options) -> None:
-        organization = Organization.objects.exclude(schema_name="public").filter(slug=options["slug"]).first()
-        if organization is None:
-            raise CommandError(f"no shop with slug '{options['slug']}'")
+        organization = shop_by_slug(options["slug"])
         with tenant_context(organization):
             reference = options["channel"]
             lookup = {"pk": int(reference)} if reference.isdigit() else {"external_id": reference}
