@@ -13,7 +13,6 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from bookings.availability import shop_timezone
-from tenants.shop.models import OwnerNumber
 
 from . import llm
 from .attendant import TurnOutcome, history_messages, tools_loop
@@ -39,10 +38,6 @@ To pause or resume the customer attendant: call propose_action, ask the owner to
 confirm_action only when the owner says yes in a later message. A campaign is drafted with draft_campaign, \
 shown to the owner (sample and number of customers) and launched with launch_campaign only after their yes.
 Now: {now} (shop time)."""
-
-
-def is_owner(phone: str | None) -> bool:
-    return bool(phone) and OwnerNumber.objects.filter(phone=phone).exists()
 
 
 def owner_turn(*, ctx: TurnContext, config: llm.LlmConfig) -> TurnOutcome:

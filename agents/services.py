@@ -25,11 +25,12 @@ from whatsapp.services.media import message_media_download
 from whatsapp.services.outbound import message_outbound_create
 
 from . import aurora, llm
-from .attendant import HISTORY_MESSAGES, TurnOutcome, customer_turn
+from .attendant import TurnOutcome, customer_turn
 from .models import AgentSettings, AIInteraction
 from .offline.parser import is_opt_out
 from .offline_attendant import media_only_turn, offline_turn, paused_turn, unheard_voice_turn
 from .outreach.replies import reminder_reply_turn
+from .selectors import conversation_for_turn, recent_messages
 from .tools import TurnContext
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
         # inbox keeps updating it while the model thinks).
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('agents.reply'), %s)", [conversation_id])
-        conversation = Conversation.objects.select_related("customer", "channel").get(pk=conversation_id)
+        conversation = conversation_for_turn(conversation_id=conversation_id, now=now)
         if conversation.owner != Conversation.Owner.BOT:
             return "a person owns it"
         if conversation.reply_due_at is None:
@@ -66,7 +67,7 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
         ctx = TurnContext(conversation=conversation, customer=conversation.customer, now=now,
                           recent=recent_messages(conversation=conversation))  # fmt: skip
         latest = ctx.unanswered[-1] if ctx.unanswered else None
-        if latest is None or AIInteraction.objects.filter(answers_message=latest).exists():
+        if latest is None or latest.answered:
             Conversation.objects.filter(pk=conversation_id).update(reply_due_at=None)
             return "already answered"
         agent, model, outcome, error = _turn(ctx, now=now)
@@ -114,7 +115,7 @@ def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
     """(agent, model, outcome, why the LLM did not answer)"""
     shop = AgentSettings.objects.first()
     config = llm.llm_config(shop=shop)
-    if aurora.is_owner(ctx.customer.phone):
+    if ctx.conversation.from_owner:
         return _owner_turn(ctx, shop=shop, config=config, now=now)
     offline = AIInteraction.Agent.OFFLINE
     if is_opt_out(ctx.unanswered_words):
@@ -124,7 +125,7 @@ def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
         return offline, "", answered, "a yes or no to a reminder is answered without the LLM"
     if shop and shop.attendant_paused_at:
         return offline, "", paused_turn(ctx=ctx), "the owner paused the attendant"
-    reason = _llm_refusal(shop=shop, config=config, now=now) or _too_many_a_minute(ctx, shop=shop, now=now)
+    reason = _llm_refusal(shop=shop, config=config, now=now) or _too_many_a_minute(ctx, shop=shop)
     unheard = _voice_notes_transcribe(ctx, config=config, cannot=reason)
     if unheard:
         return offline, "", unheard_voice_turn(ctx=ctx, why=unheard), unheard
@@ -150,13 +151,13 @@ def _llm_answer(ctx: TurnContext, turn: Callable[[], TurnOutcome]) -> tuple[Turn
     """(the LLM's outcome, "") or (None, why not); a failed turn leaves no
     half-done tool writes behind, nor offers or actions it never said."""
     try:
-        with transaction.atomic():
-            outcome = turn()
+        outcome = turn()
         if outcome.text or ctx.handed_over:
             return outcome, ""
         reason = "the model answered nothing"
     except llm.LlmUnavailable as exc:
         logger.warning("LLM unavailable for conversation %s: %s", ctx.conversation.pk, exc)
+        ctx.tool_writes_undo()
         reason = str(exc)
     ctx.new_offers.clear()
     ctx.new_actions.clear()
@@ -189,12 +190,6 @@ def _voice_notes_transcribe(ctx: TurnContext, *, config: llm.LlmConfig | None, c
     return ""
 
 
-def recent_messages(*, conversation: Conversation) -> list[Message]:
-    """The conversation's latest messages, newest first: what the turn
-    answers, the offers it showed, and the history the model reads."""
-    return list(conversation.messages.exclude(kind="reaction").order_by("-created_at", "-id")[:HISTORY_MESSAGES])
-
-
 def _llm_refusal(*, shop: AgentSettings | None, config: llm.LlmConfig | None, now) -> str:
     """Why the LLM may not answer now in this shop ("" if it may)."""
     if config is None:
@@ -204,14 +199,9 @@ def _llm_refusal(*, shop: AgentSettings | None, config: llm.LlmConfig | None, no
     return ""
 
 
-def _too_many_a_minute(ctx: TurnContext, *, shop: AgentSettings | None, now) -> str:
+def _too_many_a_minute(ctx: TurnContext, *, shop: AgentSettings | None) -> str:
     per_minute = shop.customer_turns_per_minute if shop else 5
-    recent = AIInteraction.objects.filter(
-        conversation__customer=ctx.customer,
-        agent=AIInteraction.Agent.CUSTOMER,
-        created_at__gte=now - timedelta(minutes=1),
-    ).count()
-    return "too many messages a minute" if recent >= per_minute else ""
+    return "too many messages a minute" if ctx.conversation.customer_turns_last_minute >= per_minute else ""
 
 
 def idle_conversations_hand_back(*, now=None) -> int:

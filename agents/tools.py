@@ -16,6 +16,7 @@ from functools import cached_property
 from itertools import takewhile
 
 from django.contrib.postgres.search import SearchQuery
+from django.db import transaction
 from django.utils import timezone
 
 from bookings.availability import find_slots, shop_timezone
@@ -43,6 +44,19 @@ class TurnContext:
     new_offers: list[str] = field(default_factory=list)
     new_actions: list[str] = field(default_factory=list)  # what Aurora proposed this turn, to be confirmed
     handed_over: str = ""  # the reason, once the turn handed over
+    _tool_writes_from: str | None = field(default=None, repr=False)  # savepoint before the first tool ran
+
+    def tool_writes_begin(self) -> None:
+        """Mark where this turn's tool writes begin (once), so a turn whose
+        LLM fails later leaves none behind. A turn that runs no tool, the
+        common one, pays for no savepoint."""
+        if self._tool_writes_from is None:
+            self._tool_writes_from = transaction.savepoint()
+
+    def tool_writes_undo(self) -> None:
+        if self._tool_writes_from is not None:
+            transaction.savepoint_rollback(self._tool_writes_from)
+            self._tool_writes_from = None
 
     @cached_property
     def unanswered(self) -> list[Message]:
@@ -243,6 +257,7 @@ def tool_run(ctx: TurnContext, name: str, arguments: dict | None, tools: dict[st
         return {"error": f"unknown tool {name}"}
     if arguments is None:
         return {"error": "arguments were not valid JSON"}
+    ctx.tool_writes_begin()
     try:
         return tool.run(ctx, **arguments)
     except (ToolError, BookingError) as exc:

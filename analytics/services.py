@@ -111,9 +111,11 @@ def _open_record(conversation_id: int, at: datetime) -> ConversationRecord | Non
 
 
 @transaction.atomic(savepoint=False)  # the caller's transaction is ours: no savepoint to pay for
-def message_fact_record(*, message) -> None:
+def message_fact_record(*, message, new_conversation: bool = False) -> None:
     """A message was stored (`whatsapp.Message`): count it, and follow its
-    conversation: started, first answers (AI and person), hand-over."""
+    conversation: started, first answers (AI and person), hand-over. The
+    first message of a conversation created with it (`new_conversation`)
+    has no record to look for."""
     if message.kind == "reaction":
         return  # an emoji on a message is not a message
     at = message.provider_timestamp or message.created_at
@@ -122,7 +124,7 @@ def message_fact_record(*, message) -> None:
     kind = Kind.MESSAGE_IN if inbound else Kind.MESSAGE_OUT
     if not event_record(kind=kind, dedupe_key=f"message:{message.pk}", occurred_at=at, dims=dims):
         return
-    record = _open_record(message.conversation_id, at)
+    record = None if new_conversation else _open_record(message.conversation_id, at)
     if inbound:
         if record is None:
             customer = Customer.objects.filter(conversations=message.conversation_id)

@@ -7,6 +7,8 @@ customer; when a message reveals that a LID-only customer is a known phone,
 the two are merged.
 """
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 
 from analytics.services import customer_fact_created
@@ -62,8 +64,9 @@ def conversations_merge(*, keep: Customer, absorb: Customer) -> None:
         conversation.delete()
 
 
-def customer_for_sender(sender: Sender) -> Customer:
-    """The customer behind this sender, created or merged as needed.
+def customer_for_sender(sender: Sender, *, now: datetime) -> tuple[Customer, bool]:
+    """The customer behind this sender, created (True) or merged as needed;
+    a new customer's last interaction is `now`.
 
     Most messages come from a known customer: one query finds them. Safe
     under concurrent deliveries: the unique phone and identity constraints
@@ -76,14 +79,14 @@ def customer_for_sender(sender: Sender) -> Customer:
         customer = next(iter(known.values()))
         phone = _canonical_phone(sender)
         if (not phone or customer.phone == phone) and (customer.name or not sender.name):
-            return customer
+            return customer, False
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                return _resolve(sender, identities, owners)
+                return _resolve(sender, identities, owners, now=now)
         except IntegrityError:
             owners = _identity_owners(identities)  # a concurrent delivery won: read what it wrote
-    return _resolve(sender, identities, _identity_owners(identities))
+    return _resolve(sender, identities, _identity_owners(identities), now=now)
 
 
 def _identity_owners(identities: list[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
@@ -95,15 +98,18 @@ def _identity_owners(identities: list[tuple[str, str]]) -> dict[tuple[str, str],
     return {(i.kind, i.value): i.customer for i in found if (i.kind, i.value) in identities}
 
 
-def _resolve(sender: Sender, identities: list[tuple[str, str]], owners: dict[tuple[str, str], Customer]) -> Customer:
+def _resolve(
+    sender: Sender, identities: list[tuple[str, str]], owners: dict[tuple[str, str], Customer], *, now: datetime
+) -> tuple[Customer, bool]:
     phone = _canonical_phone(sender)
     matches: dict[int, Customer] = {customer.pk: customer for customer in owners.values()}
     if phone:
         for customer in Customer.objects.filter(phone=phone):
             matches[customer.pk] = customer
 
-    if not matches:
-        customer = Customer.objects.create(phone=phone, name=sender.name)
+    created = not matches
+    if created:
+        customer = Customer.objects.create(phone=phone, name=sender.name, last_interaction_at=now)
         customer_fact_created(customer=customer)
     else:
         # Keep the customer that has the phone (or the oldest); fold the rest in.
@@ -128,4 +134,4 @@ def _resolve(sender: Sender, identities: list[tuple[str, str]], owners: dict[tup
          if (kind, value) not in owners],
         ignore_conflicts=True,
     )  # fmt: skip
-    return customer
+    return customer, created

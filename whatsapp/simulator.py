@@ -55,4 +55,4 @@ def simulator_thread_seen(*, channel: Channel, thread: list[Message]) -> None:
     for message in thread:
         if message.direction == Message.Direction.OUTBOUND and message.status in {"sent", "delivered"}:
             with transaction.atomic():
-                message_status_apply(channel=channel, update=StatusUpdate(message.provider_message_id, "read"))
+                message_status_apply(channel_id=channel.pk, update=StatusUpdate(message.provider_message_id, "read"))

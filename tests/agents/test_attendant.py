@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django_tenants.utils import tenant_context
 
+from agents.attendant import MAX_STEPS
 from agents.models import AgentSettings, AIInteraction
 from analytics.selectors import month_ai_spend
 from bookings.models import Booking, Pet, Service
@@ -86,6 +87,34 @@ def test_the_llm_failing_falls_back_to_the_offline_attendant_and_the_customer_is
     conversation.refresh_from_db()
     assert conversation.owner == Conversation.Owner.HUMAN
     assert bot_texts(conversation)  # told a person will answer
+
+
+def test_the_llm_failing_after_a_tool_ran_leaves_nothing_of_that_turn_behind(shop, llm):
+    conversation = customer_says(shop, "cadastra o Thor, cachorro médio")
+    for _step in range(MAX_STEPS):  # it registers, then never stops calling tools: the LLM gave no answer
+        llm.script_tool_calls([("register_pet", {"name": "Thor", "species": "dog", "size": "M"})])
+
+    assert reply_turn(conversation) in {"replied", "handed_over"}
+
+    assert not Pet.objects.exists()  # the offline attendant answered; the LLM's half turn is undone
+    assert AIInteraction.objects.get().agent == "offline"
+    assert bot_texts(conversation)
+
+
+def test_a_customer_over_the_shops_turns_a_minute_is_answered_without_the_llm(shop, llm):
+    AgentSettings.objects.create(customer_turns_per_minute=2)
+    for second in (0, 20, 40):
+        at = NOW + timedelta(seconds=second)
+        llm.script_reply("Oi! Posso ajudar, sim.")
+        reply_turn(customer_says(shop, f"oi de novo ({second})", at=at), at=at)
+
+    turns = list(AIInteraction.objects.order_by("id").values_list("agent", "error"))
+    assert turns == [("customer", ""), ("customer", ""), ("offline", "too many messages a minute")]
+    assert len(llm.chat_requests) == 2
+
+    a_minute_later = NOW + timedelta(seconds=70)
+    reply_turn(customer_says(shop, "e agora?", at=a_minute_later), at=a_minute_later)
+    assert AIInteraction.objects.order_by("-id").values_list("agent", flat=True).first() == "customer"
 
 
 def test_without_a_key_the_offline_attendant_lists_prices(shop):

@@ -23,7 +23,7 @@ OGG = b"OggS\x00\x02" + b"\x00" * 200  # what reaches us is stored as is; the fa
 def customer_sends_media(channel: Channel, kind: str, *, mime: str, caption: str = "") -> Conversation:
     with time_machine.travel(NOW, tick=False):
         message_inbound_record(
-            channel=channel,
+            channel_id=channel.pk,
             message=InboundMessage(
                 provider_message_id=f"wamid.{kind}", sender=Sender(phone=PHONE.lstrip("+"), name="Rita"),
                 timestamp=NOW, kind=kind, text=caption, media_base64=base64.b64encode(OGG).decode(), media_mime=mime,

@@ -250,17 +250,24 @@ def test_a_suspended_shops_events_wait_in_the_inbox(evolution_channel, alpha):
     assert InboundEvent.objects.get().status == "pending"
 
 
-def test_a_burst_is_processed_together_and_an_event_that_fails_is_retried_alone(evolution_channel, alpha):
+def test_a_burst_is_processed_together_and_an_event_that_fails_is_retried_alone(evolution_channel, alpha, monkeypatch):
+    from whatsapp.services import inbound
     from whatsapp.tasks import process_inbound_events_task
 
-    channel, route = evolution_channel
+    _channel, route = evolution_channel
     text = evolution_fixture("messages-upsert-text")
+    broken = {**text, "data": {**text["data"], "key": {**text["data"]["key"], "id": "BROKEN"}}}
     ids = inbound_items_store(route=route, items=evolution.webhook_items(text, b"x"))
-    # an event whose channel is gone (deleted while it waited) fails
-    orphan_route = type(route).objects.create(
-        provider="evolution", external_id="gone", organization=alpha, channel_id=channel.pk + 1000, token="gone"
-    )
-    ids += inbound_items_store(route=orphan_route, items=evolution.webhook_items({**text, "instance": "gone"}, b"y"))
+    ids += inbound_items_store(route=route, items=evolution.webhook_items(broken, b"y"))
+    # a fault in the worker while it applies one of them
+    apply = inbound._apply
+
+    def apply_or_crash(event, channel_id):
+        if getattr(event, "provider_message_id", "") == "BROKEN":
+            raise RuntimeError("worker fault")
+        return apply(event, channel_id)
+
+    monkeypatch.setattr(inbound, "_apply", apply_or_crash)
 
     outcomes = process_inbound_events_task(ids)
 

@@ -54,34 +54,36 @@ def inbound_event_process(*, event_id: int) -> str:
             return "held"  # kept pending; processed once the shop is active again
         item = InboundItem(event.route.external_id, event.dedupe_key, event.event_type, event.payload)
         with tenant_context(organization):
-            channel = Channel.objects.get(pk=event.route.channel_id)
-            outcomes = [_apply(normalized, channel) for normalized in normalize(event.provider, item)]
-        event.status = (
-            InboundEvent.Status.IGNORED if all(o == "ignored" for o in outcomes) else InboundEvent.Status.PROCESSED
-        )
-        event.attempts += 1
-        event.processed_at = timezone.now()
-        event.save(update_fields=["status", "attempts", "processed_at"])
+            outcomes = [_apply(normalized, event.route.channel_id) for normalized in normalize(event.provider, item)]
+            # Still in the shop's schema: the inbox table is found through the
+            # search path's public part, without switching back first.
+            event.status = (
+                InboundEvent.Status.IGNORED if all(o == "ignored" for o in outcomes) else InboundEvent.Status.PROCESSED
+            )
+            event.attempts += 1
+            event.processed_at = timezone.now()
+            event.save(update_fields=["status", "attempts", "processed_at"])
         return event.status
 
 
-def _apply(event, channel: Channel) -> str:
+def _apply(event, channel_id: int) -> str:
     match event:
         case InboundMessage():
-            return message_inbound_record(channel=channel, message=event)
+            return message_inbound_record(channel_id=channel_id, message=event)
         case StatusUpdate():
-            return message_status_apply(channel=channel, update=event)
+            return message_status_apply(channel_id=channel_id, update=event)
         case MessageEdited():
-            Message.objects.filter(channel=channel, provider_message_id=event.provider_message_id).update(
+            Message.objects.filter(channel_id=channel_id, provider_message_id=event.provider_message_id).update(
                 text=event.text, edited_at=event.timestamp
             )
             return "edited"
         case MessageRevoked():
-            Message.objects.filter(channel=channel, provider_message_id=event.provider_message_id).update(
+            Message.objects.filter(channel_id=channel_id, provider_message_id=event.provider_message_id).update(
                 revoked_at=timezone.now()
             )
             return "revoked"
         case ConnectionUpdate():
+            channel = Channel.objects.get(pk=channel_id)
             channel_state_set(channel=channel, state=event.state, reason=event.reason, pairing_code=event.pairing_code,
                               qr_code=event.qr_code, phone=event.phone)  # fmt: skip
             return "connection"
@@ -97,20 +99,51 @@ def _address(message: InboundMessage) -> str:
     return sender.lid or sender.wa_id or sender.bsuid or ""
 
 
-def message_inbound_record(*, channel: Channel, message: InboundMessage) -> str:
+def message_inbound_record(*, channel_id: int, message: InboundMessage) -> str:
     """Record a message once (the provider id is unique per channel). A
     message the business phone itself sent is a person on the shop's side:
     the conversation becomes human-owned and the bot goes quiet."""
-    customer = customer_for_sender(message.sender)
-    conversation = _conversation_locked(customer, channel, address=_address(message))
+    now = timezone.now()
+    customer, created = customer_for_sender(message.sender, now=now)
+    if created:
+        # Nobody else can see this customer before we commit: their first
+        # conversation and message are ours alone, written without checks.
+        conversation = Conversation(customer=customer, channel_id=channel_id, address=_address(message))
+    else:
+        conversation = _conversation_locked(customer, channel_id, address=_address(message))
+    recorded = _message_build(conversation=conversation, channel_id=channel_id, message=message)
+    if conversation.pk is not None:
+        try:
+            with transaction.atomic():
+                recorded.save()
+        except IntegrityError:
+            return "duplicate"  # the same message, recorded by a concurrent delivery
+    reply_due = not message.from_me and message.kind != "reaction" and conversation.owner == Conversation.Owner.BOT
+    _conversation_advance(conversation, message, now=now, reply_due=reply_due)
+    conversation.save()
+    if recorded.pk is None:
+        recorded.conversation = conversation
+        recorded.save()
+    if not created:
+        customer.last_interaction_at = now
+        customer.save(update_fields=["last_interaction_at"])
     with log_context(conversation=conversation.pk):
-        return _message_record(customer=customer, conversation=conversation, channel=channel, message=message)
+        message_fact_record(message=recorded, new_conversation=created)
+        message_received_emit(message=recorded)
+        if message.media_id:
+            from ..tasks import media_download_task
+
+            on_commit_in_this_schema(lambda: media_download_task.delay(recorded.pk))
+        on_commit_in_this_schema(lambda: message_announce(recorded, event="message.received"))
+        if reply_due:
+            _reply_handlers_run(conversation, recorded)
+    return "recorded"
 
 
-def _message_record(*, customer, conversation: Conversation, channel: Channel, message: InboundMessage) -> str:
+def _message_build(*, conversation: Conversation, channel_id: int, message: InboundMessage) -> Message:
     recorded = Message(
         conversation=conversation,
-        channel=channel,
+        channel_id=channel_id,
         direction=Message.Direction.OUTBOUND if message.from_me else Message.Direction.INBOUND,
         sender_kind=Message.SenderKind.STAFF if message.from_me else Message.SenderKind.CUSTOMER,
         sent_by="WhatsApp (phone)" if message.from_me else "",
@@ -132,14 +165,11 @@ def _message_record(*, customer, conversation: Conversation, channel: Channel, m
             ContentFile(base64.b64decode(message.media_base64)),
             save=False,
         )
-    try:
-        with transaction.atomic():
-            recorded.save()
-    except IntegrityError:
-        return "duplicate"  # the same message, recorded by a concurrent delivery
+    return recorded
 
-    now = timezone.now()
-    reply_due = not message.from_me and message.kind != "reaction" and conversation.owner == Conversation.Owner.BOT
+
+def _conversation_advance(conversation: Conversation, message: InboundMessage, *, now: datetime,
+                          reply_due: bool) -> None:  # fmt: skip
     conversation.last_message_at = max(filter(None, [conversation.last_message_at, message.timestamp]))
     if sender_is_address_upgrade(conversation, message):
         conversation.address = _address(message)
@@ -150,34 +180,20 @@ def _message_record(*, customer, conversation: Conversation, channel: Channel, m
         conversation.reply_due_at = None
     else:
         conversation.last_inbound_at = message.timestamp
-        conversation.unread_count = F("unread_count") + 1
+        conversation.unread_count = 1 if conversation.pk is None else F("unread_count") + 1
     if reply_due:  # written with the conversation's own update: `reply_needed` without its query
         conversation.reply_due_at = _reply_due_at(now)
-    conversation.save()
-    customer.last_interaction_at = now
-    customer.save(update_fields=["last_interaction_at"])
-    message_fact_record(message=recorded)
-    message_received_emit(message=recorded)
-
-    if message.media_id:
-        from ..tasks import media_download_task
-
-        on_commit_in_this_schema(lambda: media_download_task.delay(recorded.pk))
-    on_commit_in_this_schema(lambda: message_announce(recorded, event="message.received"))
-    if reply_due:
-        _reply_handlers_run(conversation, recorded)
-    return "recorded"
 
 
-def _conversation_locked(customer, channel: Channel, *, address: str) -> Conversation:
-    conversation = Conversation.objects.select_for_update().filter(customer=customer, channel=channel).first()
+def _conversation_locked(customer, channel_id: int, *, address: str) -> Conversation:
+    conversation = Conversation.objects.select_for_update().filter(customer=customer, channel_id=channel_id).first()
     if conversation is not None:
         return conversation
     try:
         with transaction.atomic():
-            return Conversation.objects.create(customer=customer, channel=channel, address=address)  # ours till commit
+            return Conversation.objects.create(customer=customer, channel_id=channel_id, address=address)
     except IntegrityError:  # a concurrent delivery created it first
-        return Conversation.objects.select_for_update().get(customer=customer, channel=channel)
+        return Conversation.objects.select_for_update().get(customer=customer, channel_id=channel_id)
 
 
 def sender_is_address_upgrade(conversation: Conversation, message: InboundMessage) -> bool:
@@ -185,15 +201,15 @@ def sender_is_address_upgrade(conversation: Conversation, message: InboundMessag
     return bool(message.sender.phone) and conversation.address != message.sender.phone
 
 
-def message_status_apply(*, channel: Channel, update: StatusUpdate) -> str:
+def message_status_apply(*, channel_id: int, update: StatusUpdate) -> str:
     """Move a sent message's status forward; an older status arriving late
     changes nothing (one UPDATE whose condition is the order)."""
     rank = Message.STATUS_RANK[update.status]
     changed = Message.objects.filter(
-        channel=channel, provider_message_id=update.provider_message_id, status_rank__lt=rank
+        channel_id=channel_id, provider_message_id=update.provider_message_id, status_rank__lt=rank
     ).update(status=update.status, status_rank=rank, error=update.error[:300])
     if changed:
-        message = Message.objects.filter(channel=channel, provider_message_id=update.provider_message_id).first()
+        message = Message.objects.filter(channel_id=channel_id, provider_message_id=update.provider_message_id).first()
         on_commit_in_this_schema(lambda: message_announce(message, event="message.status"))
     return "status" if changed else "stale status"
 

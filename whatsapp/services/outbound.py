@@ -6,7 +6,7 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,20 +93,26 @@ def message_send(*, message_id: int) -> str:
     attempt (died, timed out, refused) the provider may have sent it already:
     ask it first, so nothing is sent twice.
     """
-    with transaction.atomic():
-        message = Message.objects.select_for_update().select_related("channel", "conversation").get(pk=message_id)
-        if message.status not in {Message.Status.QUEUED, Message.Status.SENDING}:
-            return "already sent"
-        if message.status == Message.Status.SENDING and not _stale_sends().filter(pk=message.pk).exists():
-            return "in progress"
-        wait = _throttle_wait(message.channel)
-        if wait:
-            Message.objects.filter(pk=message.pk).update(queued_at=timezone.now())
-            return f"throttled:{wait:.1f}"
-        tried_before = message.send_attempts > 0
-        message.status, message.sending_started_at = Message.Status.SENDING, timezone.now()
-        message.send_attempts += 1
-        message.save(update_fields=["status", "sending_started_at", "send_attempts"])
+    message = Message.objects.select_related("channel", "conversation").get(pk=message_id)
+    if message.status not in {Message.Status.QUEUED, Message.Status.SENDING}:
+        return "already sent"
+    started = message.sending_started_at
+    if message.status == Message.Status.SENDING and started is not None and started >= _stale_before():
+        return "in progress"  # in another worker's hands
+    claimable = Message.objects.filter(pk=message.pk, status=message.status, send_attempts=message.send_attempts)
+    wait = _throttle_wait(message.channel)
+    if wait:
+        claimable.update(queued_at=timezone.now())
+        return f"throttled:{wait:.1f}"
+    tried_before = message.send_attempts > 0
+    message.status, message.sending_started_at = Message.Status.SENDING, timezone.now()
+    message.send_attempts += 1
+    # The claim is the UPDATE's condition: of two workers holding the same
+    # message, one moves it to `sending` (committed at once); the other finds
+    # nothing left to claim.
+    if not claimable.update(status=message.status, sending_started_at=message.sending_started_at,
+                            send_attempts=message.send_attempts):  # fmt: skip
+        return "in progress"
 
     client = provider_for(message.channel)
     to = message.conversation.address
@@ -139,9 +145,12 @@ def message_send(*, message_id: int) -> str:
     return "sent"
 
 
+def _stale_before():
+    return timezone.now() - timedelta(seconds=settings.OXY_OUTBOUND_STALE_S)
+
+
 def _stale_sends() -> QuerySet[Message]:
-    cutoff = timezone.now() - timedelta(seconds=settings.OXY_OUTBOUND_STALE_S)
-    return Message.objects.filter(status=Message.Status.SENDING, sending_started_at__lt=cutoff)
+    return Message.objects.filter(status=Message.Status.SENDING, sending_started_at__lt=_stale_before())
 
 
 # Longer than any retry's countdown (5 min) and the throttle's (1 min): a
@@ -167,10 +176,10 @@ def _mark_sent(message: Message, provider_message_id: str) -> None:
     moved = Message.objects.filter(pk=message.pk, status_rank__lt=rank).update(
         status=Message.Status.SENT, status_rank=rank, provider_message_id=provider_message_id, error=""
     )
-    # A status webhook may have raced ahead of us: keep the later status, still record the id.
-    Message.objects.filter(pk=message.pk, provider_message_id__isnull=True).update(
-        provider_message_id=provider_message_id
-    )
+    if not moved:  # a status webhook raced ahead of us: keep the later status, still record the id
+        Message.objects.filter(pk=message.pk, provider_message_id__isnull=True).update(
+            provider_message_id=provider_message_id
+        )
     if moved:  # the row now says what this object is told (no re-read on the sending path)
         message.status, message.status_rank, message.error = Message.Status.SENT, rank, ""
         on_commit_in_this_schema(lambda: message_announce(message, event="message.status"))
