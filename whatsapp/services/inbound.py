@@ -112,7 +112,7 @@ def message_inbound_record(*, channel_id: int, message: InboundMessage) -> str:
     else:
         conversation = _conversation_locked(customer, channel_id, address=_address(message))
     recorded = _message_build(conversation=conversation, channel_id=channel_id, message=message)
-    if conversation.pk is not None:
+    if not created:
         try:
             with transaction.atomic():
                 recorded.save()
@@ -121,10 +121,10 @@ def message_inbound_record(*, channel_id: int, message: InboundMessage) -> str:
     reply_due = not message.from_me and message.kind != "reaction" and conversation.owner == Conversation.Owner.BOT
     _conversation_advance(conversation, message, now=now, reply_due=reply_due)
     conversation.save()
-    if recorded.pk is None:
-        recorded.conversation = conversation
+    if created:
+        recorded.conversation = conversation  # saved now: the message takes its id
         recorded.save()
-    if not created:
+    else:
         customer.last_interaction_at = now
         customer.save(update_fields=["last_interaction_at"])
     with log_context(conversation=conversation.pk):
@@ -168,8 +168,9 @@ def _message_build(*, conversation: Conversation, channel_id: int, message: Inbo
     return recorded
 
 
-def _conversation_advance(conversation: Conversation, message: InboundMessage, *, now: datetime,
-                          reply_due: bool) -> None:  # fmt: skip
+def _conversation_advance(
+    conversation: Conversation, message: InboundMessage, *, now: datetime, reply_due: bool
+) -> None:
     conversation.last_message_at = max(filter(None, [conversation.last_message_at, message.timestamp]))
     if sender_is_address_upgrade(conversation, message):
         conversation.address = _address(message)

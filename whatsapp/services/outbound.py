@@ -3,7 +3,7 @@ sends it, at most once, however workers crash or retry."""
 
 import logging
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -145,7 +145,7 @@ def message_send(*, message_id: int) -> str:
     return "sent"
 
 
-def _stale_before():
+def _stale_before() -> datetime:
     return timezone.now() - timedelta(seconds=settings.OXY_OUTBOUND_STALE_S)
 
 
@@ -176,13 +176,13 @@ def _mark_sent(message: Message, provider_message_id: str) -> None:
     moved = Message.objects.filter(pk=message.pk, status_rank__lt=rank).update(
         status=Message.Status.SENT, status_rank=rank, provider_message_id=provider_message_id, error=""
     )
-    if not moved:  # a status webhook raced ahead of us: keep the later status, still record the id
-        Message.objects.filter(pk=message.pk, provider_message_id__isnull=True).update(
-            provider_message_id=provider_message_id
-        )
     if moved:  # the row now says what this object is told (no re-read on the sending path)
         message.status, message.status_rank, message.error = Message.Status.SENT, rank, ""
         on_commit_in_this_schema(lambda: message_announce(message, event="message.status"))
+    else:  # a status webhook raced ahead of us: keep the later status, still record the id
+        Message.objects.filter(pk=message.pk, provider_message_id__isnull=True).update(
+            provider_message_id=provider_message_id
+        )
 
 
 def message_fail(*, message_id: int, reason: str) -> None:
