@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from bookings.availability import shop_timezone
 from bookings.models import Booking
-from tenants.shop.models import ShopSettings
 from whatsapp.models import Message
 
 from . import llm
@@ -50,7 +49,6 @@ class TurnOutcome:
 
 
 def context_messages(ctx: TurnContext) -> list[dict]:
-    shop = ShopSettings.objects.first()
     customer = ctx.customer
     pets = [f"{p.name} (pet_id {p.pk}, {p.species}, size {p.size})" for p in customer.pets.all()]
     bookings = [
@@ -64,7 +62,7 @@ def context_messages(ctx: TurnContext) -> list[dict]:
         f"Customer: {customer.name or 'name unknown'}, phone {customer.phone or 'unknown'}.\n"
         f"Pets: {'; '.join(pets) or 'none registered'}.\nRecent and upcoming bookings: {'; '.join(bookings) or 'none'}."
     )
-    rules = RULES.format(assistant=shop.assistant_name if shop else "Oxy", shop=connection.tenant.name)
+    rules = RULES.format(assistant=ctx.conversation.assistant_name or "Oxy", shop=connection.tenant.name)
     return [{"role": "system", "content": rules}, {"role": "system", "content": about}, *history_messages(ctx)]
 
 

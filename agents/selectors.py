@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from tenants.shop.models import OwnerNumber
+from tenants.shop.models import OwnerNumber, ShopSettings
 from whatsapp.models import Conversation, Message
 
 from .attendant import HISTORY_MESSAGES
@@ -14,10 +14,11 @@ from .models import AIInteraction
 
 
 def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversation:
-    """The conversation with its customer and channel, and two facts about
-    the customer: `from_owner` (the shop's owner writes: Aurora answers) and
+    """The conversation with its customer and channel, two facts about the
+    customer: `from_owner` (the shop's owner writes: Aurora answers) and
     `customer_turns_last_minute` (how many turns the LLM answered them in
-    the last minute, for the per-minute cap)."""
+    the last minute, for the per-minute cap), and the shop's
+    `assistant_name` (None until the shop has settings)."""
     turns = (
         AIInteraction.objects.filter(
             conversation__customer=OuterRef("customer"),
@@ -34,6 +35,7 @@ def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversatio
         .annotate(
             from_owner=Exists(OwnerNumber.objects.filter(phone=OuterRef("customer__phone"))),
             customer_turns_last_minute=Coalesce(Subquery(turns, output_field=IntegerField()), Value(0)),
+            assistant_name=Subquery(ShopSettings.objects.values("assistant_name")[:1]),
         )
         .get(pk=conversation_id)
     )

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from analytics.selectors import month_ai_spend
-from analytics.services import ai_call_record
+from analytics.services import ai_call_record, facts_together
 from oxy.schemas import on_commit_in_this_schema
 from tenants.shop.services import Actor
 from whatsapp.models import Conversation, Message
@@ -74,19 +74,24 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
         data = ({"offers": ctx.new_offers} if ctx.new_offers else {}) | (
             {"actions": ctx.new_actions} if ctx.new_actions else {}
         )
-        if outcome.text:
-            message_outbound_create(conversation=conversation, text=outcome.text, sender_kind="bot", data=data)
-        turn = AIInteraction.objects.create(
-            conversation=conversation, answers_message=latest, agent=agent, model=model,
-            prompt_tokens=outcome.prompt_tokens, cached_tokens=outcome.cached_tokens,
-            completion_tokens=outcome.completion_tokens, cost_usd=outcome.cost_usd, latency_ms=outcome.latency_ms,
-            tool_calls=outcome.tool_calls, error=error[:300],
-            outcome=AIInteraction.Outcome.HANDED_OVER if ctx.handed_over else AIInteraction.Outcome.REPLIED,
-        )  # fmt: skip
-        if outcome.cost_usd:
-            ai_call_record(call_id=f"turn:{turn.pk}", calls=outcome.llm_calls, cost=outcome.cost_usd, at=now,
-                           tokens=outcome.prompt_tokens + outcome.completion_tokens)  # fmt: skip
-        Conversation.objects.filter(pk=conversation_id, reply_due_at__lte=now).update(reply_due_at=None)
+        # The due reply is given, unless a newer message moved it on.
+        reply_given = {"reply_due_at": Case(When(reply_due_at__lte=now, then=Value(None)), default=F("reply_due_at"))}
+        with facts_together():  # the reply's and the turn's facts
+            if outcome.text:
+                message_outbound_create(conversation=conversation, text=outcome.text, sender_kind="bot", data=data,
+                                        conversation_changes=reply_given)  # fmt: skip
+            else:
+                Conversation.objects.filter(pk=conversation_id).update(**reply_given)
+            turn = AIInteraction.objects.create(
+                conversation=conversation, answers_message=latest, agent=agent, model=model,
+                prompt_tokens=outcome.prompt_tokens, cached_tokens=outcome.cached_tokens,
+                completion_tokens=outcome.completion_tokens, cost_usd=outcome.cost_usd, latency_ms=outcome.latency_ms,
+                tool_calls=outcome.tool_calls, error=error[:300],
+                outcome=AIInteraction.Outcome.HANDED_OVER if ctx.handed_over else AIInteraction.Outcome.REPLIED,
+            )  # fmt: skip
+            if outcome.cost_usd:
+                ai_call_record(call_id=f"turn:{turn.pk}", calls=outcome.llm_calls, cost=outcome.cost_usd, at=now,
+                               tokens=outcome.prompt_tokens + outcome.completion_tokens)  # fmt: skip
         return turn.outcome
 
 

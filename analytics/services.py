@@ -5,6 +5,9 @@ import json
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -25,23 +28,32 @@ HandledBy = ConversationRecord.HandledBy
 # length of WhatsApp's customer-service window).
 CONVERSATION_GAP = timedelta(hours=24)
 
-_EVENT_INSERT = f"""
-INSERT INTO {AnalyticsEvent._meta.db_table} (kind, dedupe_key, occurred_at, day, dims, value)
-VALUES (%s, %s, %s, %s, %s, %s)
-ON CONFLICT (dedupe_key) DO NOTHING
-RETURNING id
-"""  # noqa: S608 - table names come from the models
-
-# The fact and its rollups in one round trip: the rollups are added only
+# Facts and their rollups in one round trip: a fact's rollups are added only
 # when the fact was new (a duplicate inserts nothing, so adds nothing).
-_EVENT_WITH_ROLLUPS = f"""
-WITH fact AS ({_EVENT_INSERT})
-INSERT INTO {DailyMetric._meta.db_table} AS rollup (day, metric, dim, shard, count, total)
-SELECT delta.* FROM (VALUES {{rows}}) AS delta (day, metric, dim, shard, count, total) WHERE EXISTS (SELECT FROM fact)
-ON CONFLICT (day, metric, dim, shard) DO UPDATE
-SET count = rollup.count + EXCLUDED.count, total = rollup.total + EXCLUDED.total
-RETURNING 1
-"""  # noqa: S608
+# Grouped, so two facts of one statement adding to the same rollup row add up
+# (an upsert may touch a row once); ordered, so writers that meet lock the
+# rollup rows in the same order.
+_FACTS_WITH_ROLLUPS = f"""
+WITH fact AS (
+    INSERT INTO {AnalyticsEvent._meta.db_table} (kind, dedupe_key, occurred_at, day, dims, value)
+    VALUES {{facts}}
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING dedupe_key
+), rollup_added AS (
+    INSERT INTO {DailyMetric._meta.db_table} AS rollup (day, metric, dim, shard, count, total)
+    SELECT delta.day, delta.metric, delta.dim, delta.shard, sum(delta.count), sum(delta.total)
+    FROM (VALUES {{deltas}}) AS delta (dedupe_key, day, metric, dim, shard, count, total)
+    WHERE delta.dedupe_key IN (SELECT dedupe_key FROM fact)
+    GROUP BY delta.day, delta.metric, delta.dim, delta.shard
+    ORDER BY delta.day, delta.metric, delta.dim, delta.shard
+    ON CONFLICT (day, metric, dim, shard) DO UPDATE
+    SET count = rollup.count + EXCLUDED.count, total = rollup.total + EXCLUDED.total
+)
+SELECT dedupe_key FROM fact
+"""  # noqa: S608 - table names come from the models
+_FACT_ROW = "(%s, %s, %s, %s::date, %s::jsonb, %s::numeric)"
+_FACT_DELTA_ROW = "(%s, %s::date, %s, %s, %s::smallint, %s::bigint, %s::numeric)"
+_NO_DELTA_ROW = "(NULL, NULL::date, NULL, NULL, NULL::smallint, NULL::bigint, NULL::numeric)"  # facts without figures
 _DELTA_ROW = "(%s::date, %s, %s, %s::smallint, %s::bigint, %s::numeric)"
 
 _ROLLUP_UPSERT = f"""
@@ -52,6 +64,30 @@ SET count = rollup.count + EXCLUDED.count, total = rollup.total + EXCLUDED.total
 """  # noqa: S608
 
 
+@dataclass(frozen=True)
+class Fact:
+    kind: str
+    dedupe_key: str
+    occurred_at: datetime
+    day: date
+    dims: dict
+    value: Decimal
+
+
+@dataclass
+class _PendingFacts:
+    savepoints: int  # open at the start of the block
+    facts: dict[str, Fact]
+
+
+# The facts of the `facts_together` block in progress, or None.
+_facts_pending: ContextVar[_PendingFacts | None] = ContextVar("facts_pending", default=None)
+
+
+def _savepoints_open() -> int:
+    return sum(1 for savepoint in connection.savepoint_ids if savepoint)
+
+
 def local_day(moment: datetime) -> date:
     return timezone.localtime(moment, shop_timezone()).date()
 
@@ -60,22 +96,55 @@ def event_record(
     *, kind: str, dedupe_key: str, occurred_at: datetime, day: date | None = None, dims: dict | None = None,
     value: Decimal | int | float = 0,
 ) -> bool:  # fmt: skip
-    """Record one fact and add it to the rollups; False if it was already recorded."""
-    dims, value = dims or {}, Decimal(str(value))
-    day = day or local_day(occurred_at)
-    fact = [kind, dedupe_key, occurred_at, day, json.dumps(dims, sort_keys=True), value]
-    deltas = {(day, metric, dim): (count, total) for metric, dim, count, total in metrics_for(kind, dims, value)}
-    # One shard per fact, picked at random: concurrent writers of the same
-    # figure mostly land on different rows.
-    shard = random.randrange(ROLLUP_SHARDS)  # noqa: S311 - not a secret
-    # No savepoint: a duplicate is skipped by ON CONFLICT, never rolled back to.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        if not deltas:
-            cursor.execute(_EVENT_INSERT, fact)
-        else:
-            query = _EVENT_WITH_ROLLUPS.format(rows=", ".join([_DELTA_ROW] * len(deltas)))
-            cursor.execute(query, fact + _delta_params(deltas, shard=shard))
-        return cursor.fetchone() is not None
+    """Record one fact and add it to the rollups; False if it was already
+    recorded. Inside `facts_together` it is written with the others at the
+    end of the block (and True: a duplicate is skipped then, by its key)."""
+    fact = Fact(kind, dedupe_key, occurred_at, day or local_day(occurred_at), dims or {}, Decimal(str(value)))
+    pending = _facts_pending.get()
+    # Under a savepoint opened inside the block, the fact is written now, so
+    # that rolling back to the savepoint takes it back too.
+    if pending is not None and pending.savepoints == _savepoints_open():
+        pending.facts.setdefault(dedupe_key, fact)
+        return True
+    return dedupe_key in _facts_write([fact])
+
+
+@contextmanager
+def facts_together() -> Iterator[None]:
+    """Write the facts recorded inside the block in one statement as it
+    ends: one round trip for a step's facts instead of one each. A block
+    that raises writes none of them."""
+    if _facts_pending.get() is not None:  # already inside one: the outer block writes
+        yield
+        return
+    pending = _PendingFacts(savepoints=_savepoints_open(), facts={})
+    token = _facts_pending.set(pending)
+    try:
+        yield
+    finally:
+        _facts_pending.reset(token)
+    if pending.facts:
+        _facts_write(list(pending.facts.values()))
+
+
+def _facts_write(facts: list[Fact]) -> set[str]:
+    """Insert the facts and add the new ones to the rollups; returns the
+    dedupe keys that were new. One shard per fact, picked at random:
+    concurrent writers of the same figure mostly land on different rows."""
+    fact_rows, delta_rows = [], []
+    for fact in facts:
+        fact_rows.append((fact.kind, fact.dedupe_key, fact.occurred_at, fact.day, json.dumps(fact.dims, sort_keys=True),
+                          fact.value))  # fmt: skip
+        shard = random.randrange(ROLLUP_SHARDS)  # noqa: S311 - not a secret
+        delta_rows += [(fact.dedupe_key, fact.day, metric, dim, shard, count, total)
+                       for metric, dim, count, total in metrics_for(fact.kind, fact.dims, fact.value)]  # fmt: skip
+    query = _FACTS_WITH_ROLLUPS.format(
+        facts=", ".join([_FACT_ROW] * len(fact_rows)),
+        deltas=", ".join([_FACT_DELTA_ROW] * len(delta_rows)) or _NO_DELTA_ROW,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(query, [value for row in fact_rows + delta_rows for value in row])
+        return {key for (key,) in cursor.fetchall()}
 
 
 def _delta_params(deltas: dict[tuple[date, str, str], tuple[int, Decimal]], *, shard: int) -> list:

@@ -64,13 +64,14 @@ def conversations_merge(*, keep: Customer, absorb: Customer) -> None:
         conversation.delete()
 
 
-def customer_for_sender(sender: Sender, *, now: datetime) -> tuple[Customer, bool]:
+def customer_for_sender(sender: Sender, *, now: datetime, careful: bool = True) -> tuple[Customer, bool]:
     """The customer behind this sender, created (True) or merged as needed;
     a new customer's last interaction is `now`.
 
     Most messages come from a known customer: one query finds them. Safe
     under concurrent deliveries: the unique phone and identity constraints
-    decide, and the loser of a race re-reads the winner's rows.
+    decide, and the loser of a race re-reads the winner's rows (`careful`,
+    under a savepoint) or raises IntegrityError for its caller to retry.
     """
     identities = _identities(sender)
     owners = _identity_owners(identities)
@@ -80,13 +81,10 @@ def customer_for_sender(sender: Sender, *, now: datetime) -> tuple[Customer, boo
         phone = _canonical_phone(sender)
         if (not phone or customer.phone == phone) and (customer.name or not sender.name):
             return customer, False
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                return _resolve(sender, identities, owners, now=now)
-        except IntegrityError:
-            owners = _identity_owners(identities)  # a concurrent delivery won: read what it wrote
-    return _resolve(sender, identities, _identity_owners(identities), now=now)
+    customer, created = (_resolve_carefully if careful else _resolve)(sender, identities, owners, now=now)
+    if created:  # counted after the savepoint (careful) that could still undo the customer
+        customer_fact_created(customer=customer)
+    return customer, created
 
 
 def _identity_owners(identities: list[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
@@ -96,6 +94,18 @@ def _identity_owners(identities: list[tuple[str, str]]) -> dict[tuple[str, str],
         kind__in=[kind for kind, _ in identities], value__in=[value for _, value in identities]
     )
     return {(i.kind, i.value): i.customer for i in found if (i.kind, i.value) in identities}
+
+
+def _resolve_carefully(
+    sender: Sender, identities: list[tuple[str, str]], owners: dict[tuple[str, str], Customer], *, now: datetime
+) -> tuple[Customer, bool]:
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _resolve(sender, identities, owners, now=now)
+        except IntegrityError:
+            owners = _identity_owners(identities)  # a concurrent delivery won: read what it wrote
+    return _resolve(sender, identities, _identity_owners(identities), now=now)
 
 
 def _resolve(
@@ -110,7 +120,6 @@ def _resolve(
     created = not matches
     if created:
         customer = Customer.objects.create(phone=phone, name=sender.name, last_interaction_at=now)
-        customer_fact_created(customer=customer)
     else:
         # Keep the customer that has the phone (or the oldest); fold the rest in.
         ordered = sorted(matches.values(), key=lambda c: (c.phone is None, c.pk))

@@ -149,6 +149,22 @@ def test_a_message_is_answered_once_however_often_the_turn_runs(shop, llm):
     assert Message.objects.filter(sender_kind="bot").count() == 1
 
 
+def test_a_plain_answer_takes_the_statements_a_turn_needs_and_no_more(shop, llm, django_assert_max_num_queries):
+    conversation = customer_says(shop, "oi")
+    llm.script_reply("Olá! Em que posso ajudar?")
+
+    # One turn runs per customer message: the lock, what it reads (the
+    # conversation, its messages, the shop's agent settings, the pets and
+    # bookings), the reply and the conversation's update, the conversation
+    # record, the turn's own row and its facts (one statement), and COMMIT.
+    with django_assert_max_num_queries(14):
+        assert reply_turn(conversation) == "replied"
+
+    assert bot_texts(conversation) == ["Olá! Em que posso ajudar?"]
+    conversation.refresh_from_db()
+    assert conversation.reply_due_at is None
+
+
 def test_a_customer_is_answered_by_the_real_worker_end_to_end(committed_alpha, celery_worker, settings):
     """As in production: the inbox processes the message in the public
     schema's transaction, and the reply task must still run in the shop's."""

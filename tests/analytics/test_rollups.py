@@ -1,11 +1,13 @@
 """The rollups always equal a recomputation from the events, whatever the
 facts and however often they are retried; a rebuild changes nothing."""
 
+import contextlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.db.models import Sum
 from django_tenants.utils import tenant_context
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 
 from analytics.models import AnalyticsEvent, DailyMetric
 from analytics.selectors import shop_summary
-from analytics.services import event_record, rollups_rebuild
+from analytics.services import event_record, facts_together, rollups_rebuild
 
 FIRST_DAY = date(2030, 1, 1)
 Kind = AnalyticsEvent.Kind
@@ -50,13 +52,16 @@ def rollups() -> set[tuple]:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(facts=facts)
-def test_rollups_equal_a_recomputation_after_any_facts(alpha, facts):
+@given(facts=facts, together=st.integers(min_value=1, max_value=8))
+def test_rollups_equal_a_recomputation_after_any_facts(alpha, facts, together):
+    """Written one by one or `together` at a time in one statement."""
     with tenant_context(alpha):
         AnalyticsEvent.objects.all().delete()
         DailyMetric.objects.all().delete()
-        for kind, key, day, dims, value in facts:
-            event_record(kind=kind, dedupe_key=f"{kind}:{key}", occurred_at=_noon(day), dims=dims, value=value)
+        for start in range(0, len(facts), together):
+            with facts_together():
+                for kind, key, day, dims, value in facts[start : start + together]:
+                    event_record(kind=kind, dedupe_key=f"{kind}:{key}", occurred_at=_noon(day), dims=dims, value=value)
         incremental = rollups()
 
         list(rollups_rebuild(start=FIRST_DAY, end=FIRST_DAY + timedelta(days=9), chunk=7))
@@ -73,6 +78,33 @@ def test_a_retried_fact_counts_once(alpha):
         figures = shop_summary(start=FIRST_DAY, end=FIRST_DAY)["bookings"]
 
     assert (figures["made"], figures["revenue_booked"], figures["by_source"]) == (1, "80.00", {"ai": 1})
+
+
+def _customer_counted_then_failing() -> None:
+    with facts_together():
+        event_record(kind=Kind.CUSTOMER_NEW, dedupe_key="customer:1", occurred_at=_noon(0))
+        raise RuntimeError("the step fails after recording its fact")
+
+
+def test_facts_of_a_block_that_fails_are_not_written(alpha):
+    with tenant_context(alpha), pytest.raises(RuntimeError):
+        _customer_counted_then_failing()
+
+    with tenant_context(alpha):
+        assert not AnalyticsEvent.objects.exists()
+        assert shop_summary(start=FIRST_DAY, end=FIRST_DAY)["customers"]["new"] == 0
+
+
+def test_a_fact_rolled_back_to_its_savepoint_inside_a_block_is_not_written(alpha):
+    with tenant_context(alpha), transaction.atomic(), facts_together():
+        event_record(kind=Kind.CUSTOMER_NEW, dedupe_key="customer:1", occurred_at=_noon(0))
+        with contextlib.suppress(ZeroDivisionError), transaction.atomic():
+            event_record(kind=Kind.CUSTOMER_NEW, dedupe_key="customer:2", occurred_at=_noon(0))
+            1 / 0  # noqa: B018 - this part fails and is undone
+
+    with tenant_context(alpha):
+        assert list(AnalyticsEvent.objects.values_list("dedupe_key", flat=True)) == ["customer:1"]
+        assert shop_summary(start=FIRST_DAY, end=FIRST_DAY)["customers"]["new"] == 1
 
 
 def test_rebuilding_twice_gives_the_same_rollups_and_repairs_lost_ones(alpha, capsys):

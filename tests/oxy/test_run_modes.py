@@ -7,13 +7,13 @@ from django.conf import settings
 
 from oxy.beat import beat_lock_key
 from tests.conftest import wait_until
-from tests.fixtures.processes import oxy_process
+from tests.fixtures.processes import finished, oxy_process, stop
 
 
 def test_production_without_a_run_mode_exits_with_a_clear_message():
     process = oxy_process(None, APP_ENV="production")
 
-    output, _ = process.communicate(timeout=30)
+    output = finished(process, timeout=30)
 
     assert process.returncode == 2
     assert "RUN_MODE is not set; set RUN_MODE to one of web, worker, beat" in output
@@ -22,7 +22,7 @@ def test_production_without_a_run_mode_exits_with_a_clear_message():
 def test_an_unknown_run_mode_is_refused():
     process = oxy_process("cron")
 
-    output, _ = process.communicate(timeout=30)
+    output = finished(process, timeout=30)
 
     assert process.returncode == 2
     assert "unknown RUN_MODE 'cron'" in output
@@ -44,7 +44,7 @@ def test_a_second_beat_refuses_to_start_while_the_first_runs(committed_db, lock_
 
         # when a second one starts
         second = oxy_process("beat")
-        output, _ = second.communicate(timeout=60)
+        output = finished(second, timeout=60)
 
         # then it exits with an error that says why, and the first keeps its lock
         assert second.returncode != 0
@@ -52,8 +52,7 @@ def test_a_second_beat_refuses_to_start_while_the_first_runs(committed_db, lock_
         assert first.poll() is None
         assert lock_client.get(beat_lock_key()).decode().split(":")[1] == str(first.pid)
     finally:
-        first.terminate()
-        first.communicate(timeout=30)
+        stop(first)
 
     # a beat that stops releases the lock for its successor
     assert not lock_client.exists(beat_lock_key())

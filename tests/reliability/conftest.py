@@ -7,7 +7,6 @@ route; `stack`: starts processes pointed at the fakes and stops them all at
 the end, whatever happened.
 """
 
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from agents.models import AIInteraction
 from bookings.models import Customer
 from tests.conftest import wait_until
 from tests.fakes import FakeEvolution, FakeOpenAI
-from tests.fixtures.processes import PrivateRedis, free_port, oxy_process, private_redis, stop
+from tests.fixtures.processes import OxyProcess, PrivateRedis, free_port, oxy_process, private_redis, stop
 from tests.fixtures.whatsapp import EVOLUTION_INSTANCE, EVOLUTION_TOKEN, WEBHOOK_SECRET, connected_evolution_channel
 from whatsapp.inbox.models import ChannelRoute, InboundEvent
 from whatsapp.models import Message
@@ -83,30 +82,30 @@ class Stack:
             "EVOLUTION_API_URL": evolution.base_url, "EVOLUTION_API_KEY": GLOBAL_KEY,
             "OXY_LLM_BASE_URL": f"{llm.base_url}/v1", "OXY_LLM_API_KEY": LLM_KEY, **FAST,
         }  # fmt: skip
-        self.processes: list[subprocess.Popen] = []
+        self.processes: list[OxyProcess] = []
         self.base_url = ""
 
-    def start(self, mode: str, **env: str) -> subprocess.Popen:
+    def start(self, mode: str, **env: str) -> OxyProcess:
         process = oxy_process(mode, **(self.env | env))
         self.processes.append(process)
         return process
 
-    def worker(self, **env: str) -> subprocess.Popen:
+    def worker(self, **env: str) -> OxyProcess:
         return self.start("worker", **({"WORKER_CONCURRENCY": "4"} | env))
 
-    def web(self, **env: str) -> subprocess.Popen:
+    def web(self, **env: str) -> OxyProcess:
         port = free_port()
         process = self.start("web", PORT=str(port), BIND="127.0.0.1", WEB_CONCURRENCY="1", **env)
         self.base_url = f"http://127.0.0.1:{port}"
         assert wait_until(lambda: answers(f"{self.base_url}/health"), timeout=30), self.output(process)
         return process
 
-    def kill(self, process: subprocess.Popen) -> None:
+    def kill(self, process: OxyProcess) -> None:
         """SIGKILL: no cleanup, no acknowledgement, like a lost machine."""
         process.kill()
         process.wait(timeout=10)
 
-    def output(self, process: subprocess.Popen) -> str:
+    def output(self, process: OxyProcess) -> str:
         return stop(process)[-4000:]
 
     def stop_all(self) -> None:

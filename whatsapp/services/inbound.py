@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from analytics.services import message_fact_record
+from analytics.services import facts_together, message_fact_record
 from oxy.logging import log_context
 from oxy.schemas import on_commit_in_this_schema
 from tenants.integrations.services.events import message_received_emit
@@ -39,7 +39,19 @@ logger = logging.getLogger(__name__)
 
 def inbound_event_process(*, event_id: int) -> str:
     """Apply one inbox event in its shop's schema; safe to call twice (the
-    row lock and its status make the second call a no-op)."""
+    row lock and its status make the second call a no-op).
+
+    Optimistic first: no savepoints around the writes a concurrent delivery
+    could also make (a new customer, the same message). When one did, a
+    unique constraint says so; the event is undone and applied again
+    carefully, each of those writes under its own savepoint."""
+    try:
+        return _event_apply(event_id, careful=False)
+    except IntegrityError:
+        return _event_apply(event_id, careful=True)
+
+
+def _event_apply(event_id: int, *, careful: bool) -> str:
     with transaction.atomic():
         event = (
             InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
@@ -54,7 +66,11 @@ def inbound_event_process(*, event_id: int) -> str:
             return "held"  # kept pending; processed once the shop is active again
         item = InboundItem(event.route.external_id, event.dedupe_key, event.event_type, event.payload)
         with tenant_context(organization):
-            outcomes = [_apply(normalized, event.route.channel_id) for normalized in normalize(event.provider, item)]
+            with facts_together():
+                outcomes = [
+                    _apply(normalized, event.route.channel_id, careful=careful)
+                    for normalized in normalize(event.provider, item)
+                ]
             # Still in the shop's schema: the inbox table is found through the
             # search path's public part, without switching back first.
             event.status = (
@@ -66,10 +82,10 @@ def inbound_event_process(*, event_id: int) -> str:
         return event.status
 
 
-def _apply(event, channel_id: int) -> str:
+def _apply(event, channel_id: int, *, careful: bool) -> str:
     match event:
         case InboundMessage():
-            return message_inbound_record(channel_id=channel_id, message=event)
+            return message_inbound_record(channel_id=channel_id, message=event, careful=careful)
         case StatusUpdate():
             return message_status_apply(channel_id=channel_id, update=event)
         case MessageEdited():
@@ -99,12 +115,15 @@ def _address(message: InboundMessage) -> str:
     return sender.lid or sender.wa_id or sender.bsuid or ""
 
 
-def message_inbound_record(*, channel_id: int, message: InboundMessage) -> str:
+def message_inbound_record(*, channel_id: int, message: InboundMessage, careful: bool = True) -> str:
     """Record a message once (the provider id is unique per channel). A
     message the business phone itself sent is a person on the shop's side:
-    the conversation becomes human-owned and the bot goes quiet."""
+    the conversation becomes human-owned and the bot goes quiet.
+
+    `careful=False` takes no savepoints: a concurrent delivery's customer or
+    message raises IntegrityError, and the caller undoes and retries."""
     now = timezone.now()
-    customer, created = customer_for_sender(message.sender, now=now)
+    customer, created = customer_for_sender(message.sender, now=now, careful=careful)
     if created:
         # Nobody else can see this customer before we commit: their first
         # conversation and message are ours alone, written without checks.
@@ -112,12 +131,14 @@ def message_inbound_record(*, channel_id: int, message: InboundMessage) -> str:
     else:
         conversation = _conversation_locked(customer, channel_id, address=_address(message))
     recorded = _message_build(conversation=conversation, channel_id=channel_id, message=message)
-    if not created:
+    if not created and not careful:
+        recorded.save()
+    elif not created:
         try:
             with transaction.atomic():
                 recorded.save()
         except IntegrityError:
-            return "duplicate"  # the same message, recorded by a concurrent delivery
+            return "duplicate"  # the same message, recorded by another delivery
     reply_due = not message.from_me and message.kind != "reaction" and conversation.owner == Conversation.Owner.BOT
     _conversation_advance(conversation, message, now=now, reply_due=reply_due)
     conversation.save()

@@ -37,8 +37,11 @@ def message_outbound_create(
     sent_by: str = "",
     kind: str = "text",
     data: dict | None = None,
+    conversation_changes: dict | None = None,
 ) -> Message:
-    """Queue a message to the customer; it is sent after the transaction commits."""
+    """Queue a message to the customer; it is sent after the transaction
+    commits. `conversation_changes`: more of the conversation's fields to
+    write in the same UPDATE as its `last_message_at`."""
     if not text.strip() and kind == "text":
         raise SendRefused(_("The message is empty."))
     if conversation.channel.provider == "cloud" and not _window_open(conversation):
@@ -50,7 +53,9 @@ def message_outbound_create(
         sender_kind=sender_kind, sent_by=sent_by, kind=kind, text=text, data=data or {},
         status=Message.Status.QUEUED, status_rank=Message.STATUS_RANK["queued"], queued_at=timezone.now(),
     )  # fmt: skip
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        last_message_at=message.created_at, **(conversation_changes or {})
+    )
     message_fact_record(message=message)
     on_commit_in_this_schema(lambda: _send_enqueue(message.pk))
     on_commit_in_this_schema(lambda: message_announce(message, event="message.created"))
