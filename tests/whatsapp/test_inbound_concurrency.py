@@ -47,7 +47,10 @@ def test_a_new_customers_burst_applied_at_once_gives_one_customer_and_every_mess
         for thread in threads:
             thread.join(timeout=60)
 
-        assert outcomes == ["processed"] * BURST
+        # None failed ("skipped": a test worker, queued on commit, applied that one first).
+        assert len(outcomes) == BURST
+        assert set(outcomes) <= {"processed", "skipped"}
+        assert InboundEvent.objects.filter(pk__in=event_ids, status="processed").count() == BURST
         with tenant_context(committed_alpha):
             (customer,) = Customer.objects.filter(phone="+5511978123456")
             (conversation,) = Conversation.objects.filter(customer=customer)
