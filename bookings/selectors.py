@@ -58,14 +58,6 @@ def customer_list(*, search: str = "", tag: str = "") -> QuerySet[Customer]:
     return customers
 
 
-def customer_find_by_phone(*, phone: str) -> Customer | None:
-    """The customer behind any spelling of a phone number."""
-    try:
-        return Customer.objects.filter(phone=phone_to_e164(phone)).first()
-    except InvalidPhoneNumber:
-        return None
-
-
 def customers_inactive(*, since: datetime) -> QuerySet[Customer]:
     """Customers with no contact since then (never in touch: counted from when they were added)."""
     return Customer.objects.filter(

@@ -8,11 +8,13 @@ process to see their data (Celery worker, WebSockets) use `committed_db`.
 
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 from django.test import Client
 from django.test.utils import setup_databases, teardown_databases
@@ -138,6 +140,29 @@ def support_client(db, public_client) -> Client:
     get_user_model().objects.create_superuser(email="ana@oxy.dev", password="support-password-1", first_name="Ana")
     assert public_client.login(username="ana@oxy.dev", password="support-password-1")
     return public_client
+
+
+@pytest.fixture
+def owner_sessions(committed_alpha, committed_beta) -> Iterator[dict[str, str]]:
+    """A committed login session of each shop's owner, {slug: session key}:
+    what a browser's socket presents (sockets read sessions on another thread)."""
+    shops = ((committed_alpha, ALPHA), (committed_beta, BETA))
+    keys = {shop.slug: session_key_for(organization, email=shop.owner_email) for organization, shop in shops}
+    yield keys
+    for organization, shop in shops:
+        with tenant_context(organization):
+            SessionStore(keys[shop.slug]).delete()
+
+
+def session_key_for(organization: Organization, *, email: str) -> str:
+    """A new login session of the shop's member (sessions live in its schema)."""
+    with tenant_context(organization):
+        user = get_user_model().objects.get(email=email)
+        session = SessionStore()
+        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                        HASH_SESSION_KEY: user.get_session_auth_hash()})  # fmt: skip
+        session.create()
+    return session.session_key
 
 
 def login(client: Client, organization: Organization, *, email: str, password: str) -> Client:

@@ -5,44 +5,11 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.sessions.backends.db import SessionStore
 from django_tenants.utils import tenant_context
 
-from oxy.asgi import application
 from oxy.realtime import dashboard_event_send
 from tests.conftest import ALPHA, BETA
-
-
-@pytest.fixture
-def sessions(committed_alpha, committed_beta):
-    """A committed login session for each shop's owner: {slug: session key}."""
-    keys = {}
-    for organization, shop in ((committed_alpha, ALPHA), (committed_beta, BETA)):
-        with tenant_context(organization):
-            owner = get_user_model().objects.get(email=shop.owner_email)
-            session = SessionStore()
-            session.update(
-                {
-                    SESSION_KEY: str(owner.pk),
-                    BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                    HASH_SESSION_KEY: owner.get_session_auth_hash(),
-                }
-            )
-            session.create()
-            keys[shop.slug] = session.session_key
-    yield keys
-    for organization, shop in ((committed_alpha, ALPHA), (committed_beta, BETA)):
-        with tenant_context(organization):
-            SessionStore(keys[shop.slug]).delete()
-
-
-def socket(host: str, session_key: str | None = None) -> WebsocketCommunicator:
-    headers = [(b"host", host.encode()), (b"origin", f"http://{host}".encode())]
-    if session_key:
-        headers.append((b"cookie", f"sessionid={session_key}".encode()))
-    return WebsocketCommunicator(application, "/ws/dashboard/", headers=headers)
+from tests.fixtures.dashboard import dashboard_socket
 
 
 def send_event(organization, event: str, data: dict):
@@ -53,11 +20,12 @@ def send_event(organization, event: str, data: dict):
     return sync_to_async(send)()
 
 
-def test_each_shop_socket_gets_its_own_events_and_never_the_others(sessions, committed_alpha, committed_beta):
+def test_each_shop_socket_gets_its_own_events_and_never_the_others(owner_sessions, committed_alpha, committed_beta):
     alpha, beta = committed_alpha, committed_beta
 
     async def scenario():
-        alpha_socket, beta_socket = socket(ALPHA.host, sessions["alpha"]), socket(BETA.host, sessions["beta"])
+        alpha_socket = dashboard_socket(ALPHA.host, owner_sessions["alpha"])
+        beta_socket = dashboard_socket(BETA.host, owner_sessions["beta"])
         assert (await alpha_socket.connect())[0]
         assert (await beta_socket.connect())[0]
 
@@ -87,9 +55,9 @@ def test_each_shop_socket_gets_its_own_events_and_never_the_others(sessions, com
         ("unknown.oxy.test", "alpha"),
     ],
 )
-def test_sockets_without_a_session_of_that_shop_are_refused(sessions, host, session_of):
+def test_sockets_without_a_session_of_that_shop_are_refused(owner_sessions, host, session_of):
     async def scenario():
-        communicator = socket(host, sessions.get(session_of))
+        communicator = dashboard_socket(host, owner_sessions.get(session_of))
         connected, code = await communicator.connect()
         assert not connected
         assert code == 4403

@@ -12,17 +12,12 @@ After every route, beta's tables are compared with what they were."""
 import asyncio
 
 import pytest
-from channels.testing import WebsocketCommunicator
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpResponse
 from django.test import Client
-from django_tenants.utils import tenant_context
 
 from oxy.asgi import application
-from tenants.staff.models import User
 from tests.conftest import ALPHA, BETA, login
-from tests.fixtures.dashboard import api_key_for
+from tests.fixtures.dashboard import api_key_for, dashboard_socket
 from tests.reliability.sweep_support import (
     MARK,
     Route,
@@ -151,34 +146,10 @@ def _changed(before: dict, after: dict) -> list[str]:
     return sorted(table for table in before.keys() | after.keys() if before.get(table) != after.get(table))
 
 
-@pytest.fixture
-def alpha_owner_session(committed_alpha):
-    """A committed login session of alpha's owner (sockets read it from another thread)."""
-    with tenant_context(committed_alpha):
-        owner = User.objects.get(email=ALPHA.owner_email)
-        session = SessionStore()
-        session.update(
-            {
-                SESSION_KEY: str(owner.pk),
-                BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-                HASH_SESSION_KEY: owner.get_session_auth_hash(),
-            }
-        )
-        session.create()
-    yield session.session_key
-    with tenant_context(committed_alpha):
-        SessionStore(session.session_key).delete()
-
-
 @pytest.mark.parametrize("path", websocket_routes(application))
-def test_alphas_session_opens_no_socket_on_betas_host(alpha_owner_session, path):
+def test_alphas_session_opens_no_socket_on_betas_host(owner_sessions, path):
     async def connects(host: str) -> tuple[bool, int | None]:
-        headers = [
-            (b"host", host.encode()),
-            (b"origin", f"http://{host}".encode()),
-            (b"cookie", f"sessionid={alpha_owner_session}".encode()),
-        ]
-        communicator = WebsocketCommunicator(application, path, headers=headers)
+        communicator = dashboard_socket(host, owner_sessions["alpha"], path=path)
         connected, code = await communicator.connect()
         if connected:
             await communicator.disconnect()

@@ -4,12 +4,12 @@ the operator commands."""
 import asyncio
 from datetime import timedelta
 
-import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from tests.conftest import ALPHA, login
+from tests.conftest import ALPHA, BETA, login
+from tests.fixtures.dashboard import dashboard_socket
 from whatsapp.inbox.models import InboundEvent
 from whatsapp.lifecycle import MAX_ATTEMPTS, reconnect_delay
 from whatsapp.models import Channel, Message
@@ -49,39 +49,15 @@ def test_a_logged_out_channel_does_not_reconnect(sandbox_channel, alpha):
         assert channel.state == Channel.State.LOGGED_OUT  # not a move the state machine allows
 
 
-@pytest.mark.usefixtures("committed_db")
-def test_channel_changes_reach_only_that_shops_dashboard(committed_alpha, committed_beta):
-    from channels.testing import WebsocketCommunicator
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
-
-    from oxy.asgi import application
+def test_channel_changes_reach_only_that_shops_dashboard(committed_alpha, owner_sessions):
     from whatsapp.services.channels import channel_create
-
-    keys = {}
-    for organization, email in ((committed_alpha, ALPHA.owner_email), (committed_beta, "owner@beta.test")):
-        with tenant_context(organization):
-            owner = get_user_model().objects.get(email=email)
-            session = SessionStore()
-            backend = "django.contrib.auth.backends.ModelBackend"
-            session.update({SESSION_KEY: str(owner.pk), BACKEND_SESSION_KEY: backend,
-                            HASH_SESSION_KEY: owner.get_session_auth_hash()})  # fmt: skip
-            session.create()
-            keys[organization.slug] = session.session_key
-
-    def socket(host: str, key: str) -> WebsocketCommunicator:
-        headers = [
-            (b"host", host.encode()),
-            (b"origin", f"http://{host}".encode()),
-            (b"cookie", f"sessionid={key}".encode()),
-        ]
-        return WebsocketCommunicator(application, "/ws/dashboard/", headers=headers)
 
     with tenant_context(committed_alpha):
         channel, route = channel_create(name="Sandbox", provider="sandbox")
 
     async def scenario():
-        alpha_socket, beta_socket = socket("alpha.oxy.test", keys["alpha"]), socket("beta.oxy.test", keys["beta"])
+        alpha_socket = dashboard_socket(ALPHA.host, owner_sessions["alpha"])
+        beta_socket = dashboard_socket(BETA.host, owner_sessions["beta"])
         assert (await alpha_socket.connect())[0]
         assert (await beta_socket.connect())[0]
 
