@@ -4,14 +4,13 @@ the LLM ⇄ tools loop until it has something to say."""
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
 
 from bookings.availability import shop_timezone
-from bookings.models import Booking
 from whatsapp.models import Message
 
 from . import llm
@@ -49,20 +48,20 @@ class TurnOutcome:
 
 
 def context_messages(ctx: TurnContext) -> list[dict]:
-    customer = ctx.customer
-    pets = [f"{p.name} (pet_id {p.pk}, {p.species}, size {p.size})" for p in customer.pets.all()]
+    customer, conversation, tz = ctx.customer, ctx.conversation, shop_timezone()
+    pets = [f"{p['name']} (pet_id {p['id']}, {p['species']}, size {p['size']})" for p in conversation.customer_pets]
     bookings = [
-        f"booking_id {b.pk}: {b.service.name} {timezone.localtime(b.start, shop_timezone()):%d/%m %H:%M} ({b.status})"
-        for b in Booking.objects.filter(customer=customer, start__gte=ctx.now - timedelta(days=30))
-        .select_related("service").order_by("start")[:8]
-    ]  # fmt: skip
-    local_now = timezone.localtime(ctx.now, shop_timezone())
+        f"booking_id {b['id']}: {b['service']} {datetime.fromisoformat(b['start']).astimezone(tz):%d/%m %H:%M} "
+        f"({b['status']})"
+        for b in conversation.customer_bookings
+    ]
+    local_now = timezone.localtime(ctx.now, tz)
     about = (
         f"Now: {local_now:%A %Y-%m-%d %H:%M} (shop time).\n"
         f"Customer: {customer.name or 'name unknown'}, phone {customer.phone or 'unknown'}.\n"
         f"Pets: {'; '.join(pets) or 'none registered'}.\nRecent and upcoming bookings: {'; '.join(bookings) or 'none'}."
     )
-    rules = RULES.format(assistant=ctx.conversation.assistant_name or "Oxy", shop=connection.tenant.name)
+    rules = RULES.format(assistant=conversation.assistant_name or "Oxy", shop=connection.tenant.name)
     return [{"role": "system", "content": rules}, {"role": "system", "content": about}, *history_messages(ctx)]
 
 

@@ -3,9 +3,11 @@ in as few queries as a turn can afford (one runs per customer message)."""
 
 from datetime import datetime, timedelta
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 
+from bookings.models import Booking, Pet
 from tenants.shop.models import OwnerNumber, ShopSettings
 from whatsapp.models import Conversation, Message
 
@@ -14,11 +16,14 @@ from .models import AIInteraction
 
 
 def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversation:
-    """The conversation with its customer and channel, two facts about the
-    customer: `from_owner` (the shop's owner writes: Aurora answers) and
-    `customer_turns_last_minute` (how many turns the LLM answered them in
-    the last minute, for the per-minute cap), and the shop's
-    `assistant_name` (None until the shop has settings)."""
+    """The conversation with its customer and channel; what the prompt says
+    of the customer: `customer_pets` and `customer_bookings` (of the last 30
+    days and upcoming, at most 8), as dicts; whether the shop's owner writes
+    (`from_owner`: Aurora answers); `customer_turns_last_minute` (how many
+    turns the LLM answered them in the last minute, for the per-minute cap);
+    and the shop's `assistant_name` (None until the shop has settings)."""
+    pets = Pet.objects.filter(customer=OuterRef("customer")).order_by("name", "pk")
+    bookings = Booking.objects.filter(customer=OuterRef("customer"), start__gte=now - timedelta(days=30))
     turns = (
         AIInteraction.objects.filter(
             conversation__customer=OuterRef("customer"),
@@ -36,6 +41,14 @@ def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversatio
             from_owner=Exists(OwnerNumber.objects.filter(phone=OuterRef("customer__phone"))),
             customer_turns_last_minute=Coalesce(Subquery(turns, output_field=IntegerField()), Value(0)),
             assistant_name=Subquery(ShopSettings.objects.values("assistant_name")[:1]),
+            customer_pets=ArraySubquery(
+                pets.values(json=JSONObject(id="pk", name="name", species="species", size="size"))
+            ),
+            customer_bookings=ArraySubquery(
+                bookings.order_by("start").values(
+                    json=JSONObject(id="pk", service="service__name", start="start", status="status")
+                )[:8]
+            ),
         )
         .get(pk=conversation_id)
     )

@@ -169,6 +169,43 @@ def _milliseconds(start: datetime, end: datetime) -> int:
 # -- conversations -----------------------------------------------------------
 
 
+# A message moves its conversation's open record on in one statement (no
+# locked read first): counted, and the AI's first answer timed. A person's
+# answer needs the record read first (it may be the hand-over).
+_RECORD_ADVANCE = f"""
+UPDATE {ConversationRecord._meta.db_table} AS record
+SET messages_in = record.messages_in + %(inbound)s::int,
+    messages_out = record.messages_out + 1 - %(inbound)s::int,
+    last_message_at = GREATEST(record.last_message_at, %(at)s),
+    first_bot_response_at = CASE
+        WHEN %(bot)s AND record.first_bot_response_at IS NULL AND record.handled_by = '{HandledBy.AI}'
+        THEN %(at)s ELSE record.first_bot_response_at END
+WHERE record.id = (
+    SELECT id FROM {ConversationRecord._meta.db_table}
+    WHERE conversation_id = %(conversation)s AND started_at <= %(at)s
+    ORDER BY started_at DESC LIMIT 1
+) AND record.last_message_at >= %(at)s - %(gap)s
+RETURNING record.id, record.day, record.started_at,
+    %(bot)s AND record.first_bot_response_at = %(at)s AS first_bot_response
+"""  # noqa: S608 - the table name comes from the model
+
+
+def _record_advance(conversation_id: int, at: datetime, *, inbound: bool, bot: bool) -> bool:
+    """Count a message on the conversation's open record (False: it has
+    none), and time the AI's (`bot`) first answer."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_ADVANCE, {"conversation": conversation_id, "at": at, "inbound": inbound, "bot": bot,
+                                         "gap": CONVERSATION_GAP})  # fmt: skip
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    record_id, day, started_at, first_bot_response = row
+    if first_bot_response:
+        event_record(kind=Kind.FIRST_RESPONSE_BOT, dedupe_key=f"first_bot:{record_id}", occurred_at=at, day=day,
+                     value=_milliseconds(started_at, at))  # fmt: skip
+    return True
+
+
 def _open_record(conversation_id: int, at: datetime) -> ConversationRecord | None:
     record = (
         ConversationRecord.objects.select_for_update()
@@ -193,9 +230,12 @@ def message_fact_record(*, message, new_conversation: bool = False) -> None:
     kind = Kind.MESSAGE_IN if inbound else Kind.MESSAGE_OUT
     if not event_record(kind=kind, dedupe_key=f"message:{message.pk}", occurred_at=at, dims=dims):
         return
-    record = None if new_conversation else _open_record(message.conversation_id, at)
-    if inbound:
-        if record is None:
+    if message.sender_kind not in {"staff", "owner"}:
+        # Not an answer to anyone without an open record: a reminder, a campaign.
+        advanced = not new_conversation and _record_advance(
+            message.conversation_id, at, inbound=inbound, bot=message.sender_kind == "bot"
+        )
+        if inbound and not advanced:
             customer = Customer.objects.filter(conversations=message.conversation_id)
             record = ConversationRecord.objects.create(
                 conversation_id=message.conversation_id, channel_id=message.channel_id, started_at=at,
@@ -204,26 +244,14 @@ def message_fact_record(*, message, new_conversation: bool = False) -> None:
             )  # fmt: skip
             event_record(kind=Kind.CONVERSATION_STARTED, dedupe_key=f"conversation:{record.pk}", occurred_at=at,
                          day=record.day, dims={"channel": message.channel_id})  # fmt: skip
-            return
-        record.messages_in += 1
-    elif record is None:
-        return  # not an answer to anyone (a reminder, a campaign)
-    else:
-        record.messages_out += 1
-        if message.sender_kind == "bot":
-            _first_bot_response(record, at)
-        elif message.sender_kind in {"staff", "owner"}:
-            _first_human_response(record, at)
+        return
+    record = _open_record(message.conversation_id, at)
+    if record is None:
+        return
+    record.messages_out += 1
+    _first_human_response(record, at)
     record.last_message_at = max(record.last_message_at, at)
     record.save()
-
-
-def _first_bot_response(record: ConversationRecord, at: datetime) -> None:
-    if record.first_bot_response_at is not None or record.handled_by != HandledBy.AI:
-        return
-    record.first_bot_response_at = at
-    event_record(kind=Kind.FIRST_RESPONSE_BOT, dedupe_key=f"first_bot:{record.pk}", occurred_at=at, day=record.day,
-                 value=_milliseconds(record.started_at, at))  # fmt: skip
 
 
 def _first_human_response(record: ConversationRecord, at: datetime) -> None:

@@ -154,10 +154,11 @@ def test_a_plain_answer_takes_the_statements_a_turn_needs_and_no_more(shop, llm,
     llm.script_reply("Olá! Em que posso ajudar?")
 
     # One turn runs per customer message: the lock, what it reads (the
-    # conversation, its messages, the shop's agent settings, the pets and
-    # bookings), the reply and the conversation's update, the conversation
-    # record, the turn's own row and its facts (one statement), and COMMIT.
-    with django_assert_max_num_queries(14):
+    # conversation with the customer's pets and bookings, its messages, the
+    # shop's agent settings), the reply and the conversation's update, the
+    # conversation record (one UPDATE), the turn's own row and its facts (one
+    # statement), and COMMIT.
+    with django_assert_max_num_queries(11):
         assert reply_turn(conversation) == "replied"
 
     assert bot_texts(conversation) == ["Olá! Em que posso ajudar?"]

@@ -166,3 +166,31 @@ def test_at_night_a_hand_over_says_the_team_answers_when_the_shop_opens(shop):
     assert bot_texts(conversation) == [
         "Claro! Alguém da equipe vai te responder aqui quando abrirmos, amanhã às 08:00."
     ]
+
+
+def test_the_model_knows_the_customers_pets_and_bookings_in_shop_time(shop, llm):
+    conversation = customer_says(shop, "Oi, tudo bem?")
+    customer = conversation.customer
+    thor = Pet.objects.create(customer=customer, name="Thor", species="dog", size="M")
+    amora = Pet.objects.create(customer=customer, name="Amora", species="cat", size="P")
+    bath = Service.objects.get(category=Service.Category.BATH)
+
+    def booked(start: datetime, pet: Pet = thor, customer: Customer = customer) -> Booking:
+        end = start + timedelta(hours=1)
+        return Booking.objects.create(
+            customer=customer, pet=pet, service=bath, resource=bath.resources.first(), start=start, end=end,
+            occupied_until=end, price=bath.price, source="staff",
+        )  # fmt: skip
+
+    upcoming = booked(NOW + timedelta(days=1))  # 13:00 UTC: 10:00 in São Paulo
+    booked(NOW - timedelta(days=45))  # too long ago to matter
+    bruno = Customer.objects.create(name="Bruno", phone="+5511955550002")
+    booked(NOW + timedelta(days=2), pet=Pet.objects.create(customer=bruno, name="Rex"), customer=bruno)
+    llm.script_reply("Tudo ótimo! O banho do Thor está marcado para amanhã às 10h.")
+
+    reply_turn(conversation)
+
+    about = llm.chat_requests[0]["messages"][1]["content"]
+    assert f"Pets: Amora (pet_id {amora.pk}, cat, size P); Thor (pet_id {thor.pk}, dog, size M)." in about
+    assert f"Recent and upcoming bookings: booking_id {upcoming.pk}: {bath.name} 05/03 10:00 (pending)." in about
+    assert "Rex" not in str(llm.chat_requests)

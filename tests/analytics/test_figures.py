@@ -236,3 +236,22 @@ def test_a_person_stepping_in_after_the_ai_is_a_hand_over_without_a_response_tim
     assert (tuesday["ai_alone"], tuesday["handed_over"]) == (0, 1)
     assert tuesday["first_response_human_s"] is None  # no clock was running for the person
     assert series(start=TUESDAY, end=TUESDAY, metric="first_response_bot")[0]["total"] == 10_000  # ms
+
+
+def test_only_the_ais_own_first_answer_times_it(history, shop):
+    """A reminder sent into an open conversation is not the AI answering, and
+    neither is the AI writing after a person took the conversation over."""
+    duda = shop.customer_writes(sao_paulo(WEDNESDAY, "17:00"), "+5511911110004", name="Duda")
+    shop.answer(sao_paulo(WEDNESDAY, "17:00:05"), duda, "system")
+    shop.answer(sao_paulo(WEDNESDAY, "17:00:40"), duda, "bot")
+    ana = Conversation.objects.get(customer__name="Ana")
+    shop.answer(sao_paulo(MONDAY, "09:20"), ana, "bot")  # after Ana's hand-over at 09:06
+
+    records = {r.conversation_id: r for r in ConversationRecord.objects.filter(conversation__in=[duda, ana])}
+    wednesday = shop_summary(start=WEDNESDAY, end=WEDNESDAY)["conversations"]
+
+    assert records[duda.pk].first_bot_response_at == sao_paulo(WEDNESDAY, "17:00:40")
+    assert records[duda.pk].messages_out == 2
+    assert wednesday["first_response_ai_s"] == 35.0  # Caio's 30 s and Duda's 40 s
+    assert records[ana.pk].first_bot_response_at == sao_paulo(MONDAY, "09:00:20")
+    assert records[ana.pk].messages_out == 3

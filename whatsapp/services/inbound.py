@@ -155,9 +155,9 @@ def message_inbound_record(*, channel_id: int, message: InboundMessage, careful:
             from ..tasks import media_download_task
 
             on_commit_in_this_schema(lambda: media_download_task.delay(recorded.pk))
-        on_commit_in_this_schema(lambda: message_announce(recorded, event="message.received"))
-        if reply_due:
+        if reply_due:  # queued before the dashboards hear of it: the customer waits on the reply, not on them
             _reply_handlers_run(conversation, recorded)
+        on_commit_in_this_schema(lambda: message_announce(recorded, event="message.received"))
     return "recorded"
 
 
