@@ -133,7 +133,12 @@ def campaign_detail_page(request: HttpRequest, campaign_id: int) -> HttpResponse
         "progress": progress,
         "bar": _progress_bar(progress),
         "reasons": [
-            {**row, "label": CampaignRecipient.Status(row["status"]).label}
+            # Stored untranslated (agents.outreach.delivery); _("") would be the catalogue's header.
+            {
+                **row,
+                "reason": row["reason"] and _(row["reason"]),
+                "label": CampaignRecipient.Status(row["status"]).label,
+            }
             for row in campaign_skip_reasons(campaign=campaign)
         ],  # fmt: skip
         "results": results,

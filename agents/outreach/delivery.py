@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from bookings.availability import shop_timezone
 from bookings.calendar import local_to_utc
@@ -18,6 +19,9 @@ from whatsapp.models import Channel, Conversation, Message
 from whatsapp.services.outbound import SendRefused, message_outbound_create
 
 from ..models import OutreachSettings
+
+# Reasons are stored as written here, untranslated: the pages show them in
+# their reader's language.
 
 
 class NotNow(Exception):
@@ -58,10 +62,10 @@ def proactive_send(
     Raises NotNow or Undeliverable."""
     customer = Customer.objects.select_for_update().get(pk=customer_id)
     if marketing and customer.marketing_opted_out_at:
-        raise Undeliverable("the customer opted out of messages")
+        raise Undeliverable(gettext_noop("the customer opted out of messages"))
     opens = window_next_open(now=now, rules=rules)
     if opens:
-        raise NotNow("outside the sending window", opens)
+        raise NotNow(gettext_noop("outside the sending window"), opens)
     _caps_check(customer, now=now, rules=rules)
     conversation = conversation_to_reach(customer)
     try:
@@ -84,11 +88,11 @@ def _caps_check(customer: Customer, *, now: datetime, rules: OutreachSettings) -
     last_hour = [at for at in sent if at > hour_ago]
     # A place frees up when the oldest message that fills the cap leaves the window.
     if len(sent) >= rules.per_customer_per_day:
-        raise Capped("per-customer daily cap", sent[len(sent) - rules.per_customer_per_day] + timedelta(hours=24))
+        frees_up = sent[len(sent) - rules.per_customer_per_day] + timedelta(hours=24)
+        raise Capped(gettext_noop("per-customer daily cap"), frees_up)
     if len(last_hour) >= rules.per_customer_per_hour:
-        raise Capped(
-            "per-customer hourly cap", last_hour[len(last_hour) - rules.per_customer_per_hour] + timedelta(hours=1)
-        )
+        frees_up = last_hour[len(last_hour) - rules.per_customer_per_hour] + timedelta(hours=1)
+        raise Capped(gettext_noop("per-customer hourly cap"), frees_up)
 
 
 def conversation_to_reach(customer: Customer) -> Conversation:
@@ -105,9 +109,9 @@ def conversation_to_reach(customer: Customer) -> Conversation:
         return conversation
     channel = Channel.objects.filter(state=connected).order_by("pk").first()
     if channel is None:
-        raise NotNow("no WhatsApp number is connected")
+        raise NotNow(gettext_noop("no WhatsApp number is connected"))
     if not customer.phone:
-        raise Undeliverable("the customer has no phone number")
+        raise Undeliverable(gettext_noop("the customer has no phone number"))
     conversation, _created = Conversation.objects.get_or_create(
         customer=customer, channel=channel, defaults={"address": customer.phone.lstrip("+")}
     )

@@ -139,11 +139,7 @@ def customer_erase(*, customer: Customer, actor: Actor, now: datetime | None = N
     messages = Message.objects.filter(conversation__in=conversations)
     files = list(messages.exclude(media="").values_list("media", flat=True))
     erased_messages = messages.update(text="", data={"erased": True}, media="")
-    # What the attendant's tools were given and answered names the person;
-    # which tools it used is the shop's figure.
-    for turn in AIInteraction.objects.filter(conversation__in=conversations).exclude(tool_calls=[]):
-        turn.tool_calls = [{"name": call.get("name", "")} for call in turn.tool_calls]
-        turn.save(update_fields=["tool_calls"])
+    ai_tool_calls_strip(AIInteraction.objects.filter(conversation__in=conversations))
 
     consent_records_strip(customer=customer)
     customer_consent_record(customer=customer, granted=False, source=consent_source_of(actor), actor_label=actor.label,
@@ -160,6 +156,17 @@ def customer_erase(*, customer: Customer, actor: Actor, now: datetime | None = N
               "conversations": conversations.count(), "messages_emptied": erased_messages},
     )  # fmt: skip
     on_commit_in_this_schema(lambda: message_files_delete(files))
+
+
+def ai_tool_calls_strip(turns: QuerySet[AIInteraction]) -> int:
+    """What the attendant's tools were given and answered names people; which
+    tools it used is the shop's figure, and stays. Returns the turns stripped."""
+    stripped = [turn for turn in turns.exclude(tool_calls=[]).only("pk", "tool_calls")
+                if any(set(call) - {"name"} for call in turn.tool_calls)]  # fmt: skip
+    for turn in stripped:
+        turn.tool_calls = [{"name": call.get("name", "")} for call in turn.tool_calls]
+    AIInteraction.objects.bulk_update(stripped, ["tool_calls"])
+    return len(stripped)
 
 
 def message_files_delete(names: list[str]) -> None:

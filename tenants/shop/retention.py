@@ -3,7 +3,8 @@
 Two settings per shop (ShopSettings): raw webhook events (the public inbox;
 a shop may only shorten the platform's OXY_INBOX_RETENTION_DAYS) and
 messages. Old messages are anonymized, not deleted: their text, transcript,
-details and files go, the rows stay, so message counts and reports stay true.
+details and files go, and what the attendant's tools were given and answered
+while it replied to them; the rows stay, so counts and reports stay true.
 A beat job applies both in every shop (tasks.retention_all_tenants_task).
 """
 
@@ -15,7 +16,8 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bookings.services.privacy import message_files_delete
+from agents.models import AIInteraction
+from bookings.services.privacy import ai_tool_calls_strip, message_files_delete
 from oxy.schemas import on_commit_in_this_schema
 from whatsapp.inbox.models import InboundEvent
 from whatsapp.inbox.selectors import inbound_events_purgeable
@@ -126,5 +128,6 @@ def _messages_batch_anonymize(old: QuerySet[Message]) -> int:
         kept = {key: message.data[key] for key in _KEPT_DATA if key in message.data}
         message.text, message.media, message.data = "", "", kept | {ANONYMIZED: True}
     Message.objects.bulk_update(batch, ["text", "data", "media"])
+    ai_tool_calls_strip(AIInteraction.objects.filter(answers_message__in=batch))
     on_commit_in_this_schema(lambda: message_files_delete(files))
     return len(batch)

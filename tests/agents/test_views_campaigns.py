@@ -256,6 +256,8 @@ def test_progress_is_polled_while_sending_counts_skips_with_reasons_and_stops_po
     assert "<h1>" not in poll
     assert "<strong>50%</strong>" in poll
     assert "the customer opted out of messages" in poll
+    in_portuguese = manager.get(f"/campaigns/{campaign.pk}/", HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="pt-BR")
+    assert "o cliente pediu para não receber mensagens" in in_portuguese.content.decode()
 
     # when every recipient is done and the campaign finishes
     send_at(local(4, 10, 2))

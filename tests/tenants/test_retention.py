@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from agents.models import AIInteraction
 from tenants.models import Organization
 from tenants.shop.models import AuditEntry, ShopSettings
 from tenants.shop.retention import months_before, retention_settings_update
@@ -147,6 +148,27 @@ def test_a_later_run_reaches_messages_that_have_grown_old_since(alpha, worlds):
     assert reread(alpha, worlds["alpha"].recent).text == "Obrigada!"
 
 
+def test_what_the_attendants_tools_saw_of_old_messages_goes_too(alpha, worlds):
+    """A turn that answered an old message keeps which tools it used (a shop
+    figure), not what it gave them or got back (names, pets, addresses)."""
+    said = {"name": "register_pet", "arguments": {"name": "Thor", "notes": "alergia"}, "result": {"pet_id": 7}}
+    with tenant_context(alpha):
+        old_turn, recent_turn = (
+            AIInteraction.objects.create(conversation=message.conversation, answers_message=message,
+                                         agent="customer", outcome="replied", tool_calls=[said, said])
+            for message in (worlds["alpha"].old_text, worlds["alpha"].recent)
+        )  # fmt: skip
+    keep(alpha, months=12)
+
+    run_job()
+
+    with tenant_context(alpha):
+        old_turn.refresh_from_db()
+        recent_turn.refresh_from_db()
+    assert old_turn.tool_calls == [{"name": "register_pet"}, {"name": "register_pet"}]
+    assert recent_turn.tool_calls == [said, said]
+
+
 def test_raw_events_are_deleted_after_the_shops_own_days_and_only_its_own(alpha, beta, worlds):
     keep(alpha, days=3)
 
@@ -255,3 +277,13 @@ def test_another_shop_changes_only_its_own_settings(alpha, beta, beta_team):
     assert alpha_settings(alpha) == (None, None)
     assert alpha_settings(beta) == (2, 1)
     assert refused.status_code == 302  # a beta session means nothing on alpha's host
+
+
+def test_the_conversation_says_which_messages_were_removed_and_why(alpha, manager, worlds):
+    keep(alpha, months=12)
+    run_job()
+
+    page = manager.get(f"/inbox/{worlds['alpha'].old_text.conversation_id}/").content.decode()
+
+    assert page.count("Removed at the end of the shop's retention period.") == 2  # the text and the voice note
+    assert "Obrigada!" in page
