@@ -231,7 +231,8 @@ def message_fact_record(*, message, new_conversation: bool = False) -> None:
     if not event_record(kind=kind, dedupe_key=f"message:{message.pk}", occurred_at=at, dims=dims):
         return
     if message.sender_kind not in {"staff", "owner"}:
-        # Not an answer to anyone without an open record: a reminder, a campaign.
+        # Without an open record, a customer's message starts one, and the
+        # AI's or a reminder's answers nobody.
         advanced = not new_conversation and _record_advance(
             message.conversation_id, at, inbound=inbound, bot=message.sender_kind == "bot"
         )

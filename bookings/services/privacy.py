@@ -158,15 +158,14 @@ def customer_erase(*, customer: Customer, actor: Actor, now: datetime | None = N
     on_commit_in_this_schema(lambda: message_files_delete(files))
 
 
-def ai_tool_calls_strip(turns: QuerySet[AIInteraction]) -> int:
+def ai_tool_calls_strip(turns: QuerySet[AIInteraction]) -> None:
     """What the attendant's tools were given and answered names people; which
-    tools it used is the shop's figure, and stays. Returns the turns stripped."""
+    tools it used is the shop's figure, and stays."""
     stripped = [turn for turn in turns.exclude(tool_calls=[]).only("pk", "tool_calls")
                 if any(set(call) - {"name"} for call in turn.tool_calls)]  # fmt: skip
     for turn in stripped:
         turn.tool_calls = [{"name": call.get("name", "")} for call in turn.tool_calls]
     AIInteraction.objects.bulk_update(stripped, ["tool_calls"])
-    return len(stripped)
 
 
 def message_files_delete(names: list[str]) -> None:
