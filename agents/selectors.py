@@ -23,7 +23,8 @@ def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversatio
     turns the LLM answered them in the last minute, for the per-minute cap);
     and the shop's `assistant_name` (None until the shop has settings)."""
     pets = Pet.objects.filter(customer=OuterRef("customer")).order_by("name", "pk")
-    bookings = Booking.objects.filter(customer=OuterRef("customer"), start__gte=now - timedelta(days=30))
+    month_ago = now - timedelta(days=30)
+    bookings = Booking.objects.filter(customer=OuterRef("customer"), start__gte=month_ago).order_by("start")
     turns = (
         AIInteraction.objects.filter(
             conversation__customer=OuterRef("customer"),
@@ -45,9 +46,7 @@ def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversatio
                 pets.values(json=JSONObject(id="pk", name="name", species="species", size="size"))
             ),
             customer_bookings=ArraySubquery(
-                bookings.order_by("start").values(
-                    json=JSONObject(id="pk", service="service__name", start="start", status="status")
-                )[:8]
+                bookings.values(json=JSONObject(id="pk", service="service__name", start="start", status="status"))[:8]
             ),
         )
         .get(pk=conversation_id)

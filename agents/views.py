@@ -140,7 +140,7 @@ def campaign_detail_page(request: HttpRequest, campaign_id: int) -> HttpResponse
                 "label": CampaignRecipient.Status(row["status"]).label,
             }
             for row in campaign_skip_reasons(campaign=campaign)
-        ],  # fmt: skip
+        ],
         "results": results,
         "audience": _audience(CampaignForm(instance=campaign)) if campaign.status == Status.DRAFT else None,
     }

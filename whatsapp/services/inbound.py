@@ -131,9 +131,11 @@ def message_inbound_record(*, channel_id: int, message: InboundMessage, careful:
     else:
         conversation = _conversation_locked(customer, channel_id, address=_address(message))
     recorded = _message_build(conversation=conversation, channel_id=channel_id, message=message)
-    if not created and not careful:
-        recorded.save()
-    elif not created:
+    if created:
+        pass  # saved below, once its new conversation has an id
+    elif not careful:
+        recorded.save()  # the same message from another delivery raises: the caller retries carefully
+    else:
         try:
             with transaction.atomic():
                 recorded.save()
