@@ -25,9 +25,12 @@ def test_a_customer_appears_in_the_inbox_without_reloading_and_the_bot_answers(n
 
     customer_writes(phone, phone="+55 11 95555-0101", name="Marta Live", text="Oi! Quanto custa o banho?")
 
+    # The inbox was open before she wrote: her conversation arrived over the
+    # socket, no reload. (Its preview is her message or, 0.3 s later, the bot's.)
     item = inbox.locator("#inbox-items li", has_text="Marta Live")
-    expect(item).to_contain_text("Quanto custa o banho?")  # arrived over the socket: no reload
+    expect(item).to_be_visible()
     item.click()
+    expect(inbox.locator(".message.in")).to_contain_text("Quanto custa o banho?")
     expect(inbox.locator(".message.out.bot")).to_have_count(1, timeout=20_000)  # the bot's answer
     expect(phone.locator("#simulator-thread .message.in")).to_have_count(1)  # and the customer sees it
 
