@@ -56,6 +56,8 @@ def _event_apply(event_id: int, *, careful: bool) -> str:
         event = (
             InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("route__organization")
+            # Not needed here: decrypting the route's three secrets was a third of this read's CPU.
+            .defer("raw_body", "route__webhook_secret", "route__verify_token", "route__provider_token")
             .filter(pk=event_id, status=InboundEvent.Status.PENDING)
             .first()
         )
