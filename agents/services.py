@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
-from analytics.selectors import month_ai_spend
+from analytics.selectors import monthly_ai_cap
 from analytics.services import ai_call_record, facts_together
 from oxy.schemas import on_commit_in_this_schema
 from tenants.shop.services import Actor
@@ -70,7 +70,7 @@ def conversation_reply(*, conversation_id: int, now=None) -> str:
         if latest is None or latest.answered:
             Conversation.objects.filter(pk=conversation_id).update(reply_due_at=None)
             return "already answered"
-        agent, model, outcome, error = _turn(ctx, now=now)
+        agent, model, outcome, error = _turn(ctx)
         data = ({"offers": ctx.new_offers} if ctx.new_offers else {}) | (
             {"actions": ctx.new_actions} if ctx.new_actions else {}
         )
@@ -116,12 +116,12 @@ def lost_replies_requeue(*, now=None) -> int:
     return len(lost)
 
 
-def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
+def _turn(ctx: TurnContext) -> tuple[str, str, TurnOutcome, str]:
     """(agent, model, outcome, why the LLM did not answer)"""
     shop = AgentSettings.objects.first()
     config = llm.llm_config(shop=shop)
     if ctx.conversation.from_owner:
-        return _owner_turn(ctx, shop=shop, config=config, now=now)
+        return _owner_turn(ctx, shop=shop, config=config)
     offline = AIInteraction.Agent.OFFLINE
     if is_opt_out(ctx.unanswered_words):
         return offline, "", offline_turn(ctx=ctx), "opt-outs are answered without the LLM"
@@ -130,7 +130,7 @@ def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
         return offline, "", answered, "a yes or no to a reminder is answered without the LLM"
     if shop and shop.attendant_paused_at:
         return offline, "", paused_turn(ctx=ctx), "the owner paused the attendant"
-    reason = _llm_refusal(shop=shop, config=config, now=now) or _too_many_a_minute(ctx, shop=shop)
+    reason = _llm_refusal(ctx, shop=shop, config=config) or _too_many_a_minute(ctx, shop=shop)
     unheard = _voice_notes_transcribe(ctx, config=config, cannot=reason)
     if unheard:
         return offline, "", unheard_voice_turn(ctx=ctx, why=unheard), unheard
@@ -143,8 +143,8 @@ def _turn(ctx: TurnContext, *, now) -> tuple[str, str, TurnOutcome, str]:
     return offline, "", offline_turn(ctx=ctx), reason
 
 
-def _owner_turn(ctx: TurnContext, *, shop: AgentSettings | None, config: llm.LlmConfig | None, now):
-    reason = _llm_refusal(shop=shop, config=config, now=now)
+def _owner_turn(ctx: TurnContext, *, shop: AgentSettings | None, config: llm.LlmConfig | None):
+    reason = _llm_refusal(ctx, shop=shop, config=config)
     if not reason:
         outcome, reason = _llm_answer(ctx, lambda: aurora.owner_turn(ctx=ctx, config=config))
         if outcome:
@@ -195,11 +195,11 @@ def _voice_notes_transcribe(ctx: TurnContext, *, config: llm.LlmConfig | None, c
     return ""
 
 
-def _llm_refusal(*, shop: AgentSettings | None, config: llm.LlmConfig | None, now) -> str:
+def _llm_refusal(ctx: TurnContext, *, shop: AgentSettings | None, config: llm.LlmConfig | None) -> str:
     """Why the LLM may not answer now in this shop ("" if it may)."""
     if config is None:
         return "no LLM configured"
-    if shop and shop.monthly_cap_usd is not None and month_ai_spend(now=now) >= shop.monthly_cap_usd:
+    if ctx.conversation.month_ai_spend >= monthly_ai_cap(shop_cap=shop.monthly_cap_usd if shop else None):
         return "monthly LLM spend cap reached"
     return ""
 

@@ -4,6 +4,7 @@ exports and Aurora share. Periods are shop-local days, both ends included."""
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
@@ -74,10 +75,21 @@ def month_ai_spend(*, now: datetime) -> Decimal:
     return ai_spend(start=day.replace(day=1), end=day)
 
 
+def monthly_ai_cap(*, shop_cap: Decimal | None) -> Decimal:
+    """The monthly AI spend cap in force, in US dollars: the shop's own
+    (`shop_cap`, its agent settings'), within its plan's, which support sets."""
+    plan_cap = Decimal(connection.tenant.max_monthly_ai_spend_cents) / 100
+    return plan_cap if shop_cap is None else min(shop_cap, plan_cap)
+
+
+def _shop_monthly_ai_cap() -> Decimal:
+    return monthly_ai_cap(shop_cap=AgentSettings.objects.values_list("monthly_cap_usd", flat=True).first())
+
+
 def ai_spend_cap_reached(*, now: datetime) -> Decimal | None:
-    """The shop's monthly AI spend cap if this month's spend has reached it, else None."""
-    cap = AgentSettings.objects.values_list("monthly_cap_usd", flat=True).first()
-    return cap if cap is not None and month_ai_spend(now=now) >= cap else None
+    """The monthly AI spend cap in force if this month's spend has reached it, else None."""
+    cap = _shop_monthly_ai_cap()
+    return cap if month_ai_spend(now=now) >= cap else None
 
 
 def _average_seconds(totals: Totals, metric: str) -> float | None:
@@ -164,12 +176,11 @@ def shop_summary(*, start: date, end: date, inactive_days: int = 60, now=None) -
 
 
 def _spend_against_cap(*, now: datetime) -> dict:
-    cap = AgentSettings.objects.values_list("monthly_cap_usd", flat=True).first()
-    spent = month_ai_spend(now=now)
+    cap, spent = _shop_monthly_ai_cap(), month_ai_spend(now=now)
     return {
         "month_spend": _dollars(spent),
-        "monthly_cap": _money(cap) if cap is not None else None,
-        "cap_used": _ratio(float(spent), float(cap)) if cap else None,
+        "monthly_cap": _money(cap),
+        "cap_used": _ratio(float(spent), float(cap)) if cap else 1.0,  # a cap of 0 is reached at once
     }
 
 

@@ -211,7 +211,7 @@ def _shown(summary: dict) -> dict:
         "month_spend": dollars(ai["month_spend"]),
         "monthly_cap": dollars(ai["monthly_cap"], places=2),
         "cap_used": percent(ai["cap_used"]),
-        "cap_width": f"{min(100.0, 100 * ai['cap_used']):.1f}" if ai["cap_used"] is not None else "0",
+        "cap_width": f"{min(100.0, 100 * ai['cap_used']):.1f}",
     }
 
 

@@ -20,7 +20,11 @@ class AgentSettings(models.Model):
     base_url = models.URLField(blank=True)
     api_key = EncryptedTextField(blank=True, default="")
     monthly_cap_usd = models.DecimalField(
-        max_digits=9, decimal_places=2, null=True, blank=True, help_text=_("LLM spend per month; empty: no cap")
+        max_digits=9,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("LLM spend per month, within the plan's; empty: the plan's"),
     )
     customer_turns_per_minute = models.PositiveSmallIntegerField(default=5)
     handback_idle_minutes = models.PositiveSmallIntegerField(

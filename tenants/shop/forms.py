@@ -250,7 +250,8 @@ class AgentSettingsForm(forms.ModelForm):
     )  # fmt: skip
     monthly_cap_usd = money(
         _("Monthly spend cap (US$)"), required=False,
-        help_text=_("When this month's spend reaches it, the offline attendant answers. Empty: no cap."),
+        help_text=_("When this month's spend reaches it, the offline attendant answers. Empty, or above your plan's "
+                    "limit: your plan's limit."),
     )  # fmt: skip
     customer_turns_per_minute = forms.IntegerField(
         label=_("Answers per customer per minute, at most"), min_value=1, max_value=1000,

@@ -139,6 +139,22 @@ def test_once_the_months_spend_reaches_the_cap_turns_go_to_the_offline_attendant
     assert month_ai_spend(now=NOW) == first.cost_usd > 0
 
 
+def test_a_shop_cannot_spend_beyond_its_plans_cap_whatever_its_own(alpha, shop, llm):
+    alpha.max_monthly_ai_spend_cents = 1  # support's limit for this plan: one cent a month
+    alpha.save(update_fields=["max_monthly_ai_spend_cents"])
+    AgentSettings.objects.create(monthly_cap_usd=Decimal("10.00"))  # the shop's own, far above it
+    llm.script_reply("Olá! Como posso ajudar?", prompt_tokens=100_000)  # $0.015 at gpt-4o-mini's price
+    reply_turn(customer_says(shop, "oi"))
+
+    later = NOW + timedelta(minutes=1)
+    reply_turn(customer_says(shop, "quanto custa o banho?", at=later), at=later)
+
+    assert len(llm.chat_requests) == 1
+    second = AIInteraction.objects.latest("id")
+    assert (second.agent, second.error) == ("offline", "monthly LLM spend cap reached")
+    assert "R$" in bot_texts(Conversation.objects.get())[-1]  # still answered, by the offline attendant
+
+
 def test_a_message_is_answered_once_however_often_the_turn_runs(shop, llm):
     conversation = customer_says(shop, "oi")
     llm.script_reply("Olá!")

@@ -177,6 +177,15 @@ def test_this_months_spend_against_the_cap(shop):
     assert (ai["month_spend"], ai["monthly_cap"], ai["cap_used"]) == ("0.5000", "2.00", 0.25)
 
 
+def test_without_a_cap_of_its_own_the_shop_spends_against_its_plans(shop):
+    with time_machine.travel(sao_paulo(MONDAY, "09:00"), tick=False):
+        ai_call_record(call_id="this-month", calls=1, tokens=1000, cost=Decimal("5"))
+
+    ai = shop_summary(start=MONDAY, end=MONDAY, now=sao_paulo(TUESDAY, "12:00"))["ai"]
+
+    assert (ai["month_spend"], ai["monthly_cap"], ai["cap_used"]) == ("5.0000", "50.00", 0.1)  # the plan's $50
+
+
 def test_a_hand_over_after_a_person_already_answered_changes_nothing(history):
     bia = Conversation.objects.get(customer__name="Bia")
 

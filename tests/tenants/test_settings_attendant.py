@@ -42,6 +42,17 @@ def test_the_page_shows_this_months_spend_beside_the_cap(alpha, manager):
     assert "cap reached: the offline attendant answers" in page
 
 
+def test_without_a_cap_of_its_own_the_page_shows_the_plans(alpha, manager):
+    with tenant_context(alpha):
+        ai_call_record(call_id="turn-1", calls=1, tokens=900, cost=Decimal("0.40"))
+
+    page = manager.get("/settings/attendant/").content.decode()
+
+    plan_cap = Decimal(alpha.max_monthly_ai_spend_cents) / 100
+    assert f"cap US$ {plan_cap:.2f} (your plan's limit)" in page
+    assert "cap reached" not in page
+
+
 def test_a_manager_saves_the_persona_model_limits_and_reports(alpha, manager):
     body = data.attendant(**{
         "persona-assistant_name": "Luna", "agent-model": "gpt-4.1-mini", "agent-base_url": "llm.example.com/v1",

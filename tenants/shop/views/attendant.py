@@ -21,7 +21,7 @@ from agents.settings_services import (
     llm_key_set,
     outreach_settings_update,
 )
-from analytics.selectors import month_ai_spend
+from analytics.selectors import month_ai_spend, monthly_ai_cap
 from oxy.dashboard import actor_of, managers_page
 
 from ..forms import AgentSettingsForm, FaqEntryForm, LlmKeyForm, OutreachSettingsForm, PersonaForm
@@ -33,6 +33,7 @@ def _attendant_page(request: HttpRequest, **forms) -> HttpResponse:
     """The attendant page with the forms given (bound, after an error) and
     fresh ones for the rest. The shop's key is only ever said to be set."""
     agent = agent_settings_current()
+    month_cap = monthly_ai_cap(shop_cap=agent.monthly_cap_usd)
     forms.setdefault("persona_form", PersonaForm(instance=shop_settings_current(), prefix="persona"))
     forms.setdefault("agent_form", AgentSettingsForm(instance=agent, prefix="agent"))
     forms.setdefault("key_form", LlmKeyForm(prefix="key"))
@@ -44,6 +45,8 @@ def _attendant_page(request: HttpRequest, **forms) -> HttpResponse:
         "default_model": settings.OXY_LLM_MODEL,
         "default_base_url": settings.OXY_LLM_BASE_URL,
         "month_spend": month_ai_spend(now=timezone.now()),
+        "month_cap": month_cap,
+        "cap_is_plans": agent.monthly_cap_usd is None or agent.monthly_cap_usd > month_cap,
         "paused_at": agent.attendant_paused_at,
     })  # fmt: skip
 
