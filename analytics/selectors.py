@@ -76,8 +76,9 @@ def month_ai_spend(*, now: datetime) -> Decimal:
 
 
 def monthly_ai_cap(*, shop_cap: Decimal | None) -> Decimal:
-    """The monthly AI spend cap in force, in US dollars: the shop's own
-    (`shop_cap`, its agent settings'), within its plan's, which support sets."""
+    """The monthly AI spend cap in force, in US dollars: the plan's (support
+    sets it on the organization), or the shop's own (`shop_cap`, from its
+    agent settings) when that is lower."""
     plan_cap = Decimal(connection.tenant.max_monthly_ai_spend_cents) / 100
     return plan_cap if shop_cap is None else min(shop_cap, plan_cap)
 

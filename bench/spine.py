@@ -6,6 +6,7 @@ number that new customers write to.
 
 Import first: it sets the environment and calls `django.setup()`."""
 
+import itertools
 import json
 import os
 import time
@@ -40,6 +41,8 @@ from bookings.models import Customer  # noqa: E402
 from whatsapp.inbox.models import ChannelRoute  # noqa: E402
 from whatsapp.models import Channel, Conversation, Message  # noqa: E402
 
+# New customers' numbers, unique across the shops of one run (replies are told apart by number).
+_NEW_NUMBERS = itertools.count(70000001)
 FIXTURE = ROOT.parent / "shared" / "fixtures" / "evolution" / "messages-upsert-text.json"
 
 
@@ -70,13 +73,12 @@ class Shop:
         )  # fmt: skip
         self.path = f"/webhooks/evolution/{self.route.token}/"
         self.template = json.loads(FIXTURE.read_text())
-        self.sent = self.old_customers = 0
+        self.old_customers = 0
 
     def webhook(self, number: str = "") -> tuple[str, str]:
         """A customer's message (a new customer's unless `number` is given): (their number, the body)."""
         if not number:
-            self.sent += 1
-            number = f"55119{70000000 + self.sent:08d}"
+            number = f"55119{next(_NEW_NUMBERS):08d}"
         body = json.loads(json.dumps(self.template))
         body["instance"], body["apikey"] = self.instance, self.route.provider_token
         key = body["data"]["key"]
