@@ -1,9 +1,12 @@
 """Reads for a reply turn: what it answers and what decides who answers,
 in as few queries as a turn can afford (one runs per customer message).
 
-The turn's extras are SQL written out: Django compiles a subquery
-expression anew on every call, and on this path that compiling cost more
-than everything else a turn reads (9 ms of CPU against 2 ms, measured)."""
+The turn's extras are SQL written out inside the ORM's read: Django
+compiles subquery expressions anew on every call, which made this read cost
+9.3 ms of CPU; written out, it costs 3.2 ms (measured). They name the outer
+query's tables as Django does: `whatsapp_conversation` and the
+`bookings_customer` that `select_related` joins, `whatsapp_message` in
+`recent_messages`."""
 
 from datetime import datetime, timedelta
 
