@@ -18,6 +18,7 @@ from analytics.services import local_day
 from whatsapp.models import Conversation, Message
 
 from .attendant import HISTORY_MESSAGES
+from .models import AIInteraction
 
 # The customer's pets, and their bookings of the last 30 days and upcoming
 # (at most 8), as JSON lists.
@@ -34,7 +35,7 @@ _BOOKINGS = """SELECT coalesce(jsonb_agg(jsonb_build_object('id', booking.id, 's
 _TURNS_LAST_MINUTE = """SELECT count(*) FROM agents_aiinteraction turn
                         JOIN whatsapp_conversation turn_conversation ON turn_conversation.id = turn.conversation_id
                         WHERE turn_conversation.customer_id = whatsapp_conversation.customer_id
-                          AND turn.agent = 'customer' AND turn.created_at >= %s"""
+                          AND turn.agent = %s AND turn.created_at >= %s"""
 _FROM_OWNER = "EXISTS (SELECT 1 FROM shop_ownernumber owner WHERE owner.phone = bookings_customer.phone)"
 _ASSISTANT_NAME = "SELECT assistant_name FROM shop_shopsettings LIMIT 1"
 _MONTH_AI_SPEND = """SELECT coalesce(sum(total), 0) FROM analytics_dailymetric
@@ -50,12 +51,14 @@ def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversatio
     last minute, for the per-minute cap); the shop's `assistant_name` (None
     until the shop has settings); and `month_ai_spend`, this shop-local
     month's model spend so far (US dollars, for the monthly cap)."""
-    today = local_day(now)
+    today, minute_ago = local_day(now), now - timedelta(minutes=1)
     return (
         Conversation.objects.select_related("customer", "channel")
         .annotate(
             from_owner=RawSQL(_FROM_OWNER, [], output_field=BooleanField()),
-            customer_turns_last_minute=RawSQL(_TURNS_LAST_MINUTE, [now - timedelta(minutes=1)], IntegerField()),
+            customer_turns_last_minute=RawSQL(
+                _TURNS_LAST_MINUTE, [AIInteraction.Agent.CUSTOMER, minute_ago], output_field=IntegerField()
+            ),
             assistant_name=RawSQL(_ASSISTANT_NAME, [], output_field=CharField()),
             customer_pets=RawSQL(_PETS, [], output_field=JSONField()),
             customer_bookings=RawSQL(_BOOKINGS, [now - timedelta(days=30)], output_field=JSONField()),
