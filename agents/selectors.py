@@ -10,11 +10,10 @@ query's tables as Django does: `whatsapp_conversation` and the
 
 from datetime import datetime, timedelta
 
-from django.db.models import BooleanField, CharField, DecimalField, IntegerField, JSONField
+from django.db.models import BooleanField, CharField, IntegerField, JSONField
 from django.db.models.expressions import RawSQL
 
-from analytics.models import AnalyticsEvent
-from analytics.services import local_day
+from analytics.selectors import month_ai_spend_column
 from whatsapp.models import Conversation, Message
 
 from .attendant import HISTORY_MESSAGES
@@ -38,8 +37,6 @@ _TURNS_LAST_MINUTE = """SELECT count(*) FROM agents_aiinteraction turn
                           AND turn.agent = %s AND turn.created_at >= %s"""
 _FROM_OWNER = "EXISTS (SELECT 1 FROM shop_ownernumber owner WHERE owner.phone = bookings_customer.phone)"
 _ASSISTANT_NAME = "SELECT assistant_name FROM shop_shopsettings LIMIT 1"
-_MONTH_AI_SPEND = """SELECT coalesce(sum(total), 0) FROM analytics_dailymetric
-                     WHERE metric = %s AND dim = '' AND day BETWEEN %s AND %s"""
 _ANSWERED = "EXISTS (SELECT 1 FROM agents_aiinteraction turn WHERE turn.answers_message_id = whatsapp_message.id)"
 
 
@@ -51,7 +48,7 @@ def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversatio
     last minute, for the per-minute cap); the shop's `assistant_name` (None
     until the shop has settings); and `month_ai_spend`, this shop-local
     month's model spend so far (US dollars, for the monthly cap)."""
-    today, minute_ago = local_day(now), now - timedelta(minutes=1)
+    minute_ago = now - timedelta(minutes=1)
     return (
         Conversation.objects.select_related("customer", "channel")
         .annotate(
@@ -62,9 +59,7 @@ def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversatio
             assistant_name=RawSQL(_ASSISTANT_NAME, [], output_field=CharField()),
             customer_pets=RawSQL(_PETS, [], output_field=JSONField()),
             customer_bookings=RawSQL(_BOOKINGS, [now - timedelta(days=30)], output_field=JSONField()),
-            month_ai_spend=RawSQL(
-                _MONTH_AI_SPEND, [AnalyticsEvent.Kind.AI_CALL, today.replace(day=1), today], output_field=DecimalField()
-            ),
+            month_ai_spend=month_ai_spend_column(now=now),
         )
         .get(pk=conversation_id)
     )

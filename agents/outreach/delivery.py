@@ -4,6 +4,9 @@ It goes through the customer's conversation on a connected number, only
 inside the shop's sending window, and never above the per-customer caps:
 the customer's row is locked while the caps are counted, so two senders (a
 reminder and a campaign) cannot both take the last place.
+
+Why a message was not sent is stored as written here, untranslated: the
+pages show it in their reader's language.
 """
 
 from datetime import datetime, timedelta
@@ -19,9 +22,6 @@ from whatsapp.models import Channel, Conversation, Message
 from whatsapp.services.outbound import SendRefused, message_outbound_create
 
 from ..models import OutreachSettings
-
-# Reasons are stored as written here, untranslated: the pages show them in
-# their reader's language.
 
 
 class NotNow(Exception):
