@@ -5,6 +5,7 @@ sending that is never lost and never doubled."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -139,6 +140,33 @@ def test_a_message_is_sent_once_and_gets_the_providers_id(evolution, alpha, conn
         (sent,) = evolution.sent_messages(channel.external_id)
         assert message.status == "sent"
         assert message.provider_message_id == sent["key"]["id"]
+
+
+def test_a_number_over_its_sends_a_minute_waits_for_the_next_minute(evolution, alpha, connected):
+    channel = connected
+    with tenant_context(alpha):
+        Channel.objects.filter(pk=channel.pk).update(sends_per_minute=1)
+    with tenant_context(alpha), time_machine.travel(timezone.now().replace(second=10, microsecond=0), tick=False):
+        conversation = conversation_with(channel)
+        first, second = (message_outbound_create(conversation=conversation, text=text, sender_kind="bot")
+                         for text in ("Oi!", "Tudo bem?"))  # fmt: skip
+        assert message_send(message_id=first.pk) == "sent"
+
+        # when the second comes in the same minute, it waits for the next one, still queued and never tried
+        outcome = message_send(message_id=second.pk)
+        assert outcome.startswith("throttled:")
+        assert 50 <= float(outcome.split(":")[1]) <= 52
+        second.refresh_from_db()
+        assert (second.status, second.send_attempts) == ("queued", 0)
+        assert len(evolution.sent_messages(channel.external_id)) == 1
+
+    with tenant_context(alpha), time_machine.travel(timezone.now() + timedelta(minutes=1), tick=False):
+        # then in the next minute it is sent, once
+        assert message_send(message_id=second.pk) == "sent"
+        assert [m["message"]["conversation"] for m in evolution.sent_messages(channel.external_id)] == [
+            "Oi!",
+            "Tudo bem?",
+        ]
 
 
 def test_a_provider_outage_is_retried_without_sending_twice(evolution, alpha, connected):

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.services import message_fact_record
+from oxy.raw_rows import model_from_columns
 from oxy.redis_client import redis_client
 from oxy.schemas import on_commit_in_this_schema
 
@@ -98,29 +99,20 @@ def message_send(*, message_id: int) -> str:
     attempt (died, timed out, refused) the provider may have sent it already:
     ask it first, so nothing is sent twice.
     """
-    message = Message.objects.select_related("channel", "conversation").get(pk=message_id)
-    if message.status not in {Message.Status.QUEUED, Message.Status.SENDING}:
-        return "already sent"
-    started = message.sending_started_at
-    if message.status == Message.Status.SENDING and started is not None and started >= _stale_before():
-        return "in progress"  # in another worker's hands
-    claimable = Message.objects.filter(pk=message.pk, status=message.status, send_attempts=message.send_attempts)
+    message = _send_claim(message_id)
+    if message is None:
+        status = Message.objects.filter(pk=message_id).values_list("status", flat=True).first()
+        return "in progress" if status == Message.Status.SENDING else "already sent"
     wait = _throttle_wait(message.channel)
-    if wait:
-        claimable.update(queued_at=timezone.now())
+    if wait:  # not this minute: back in the queue, as if never claimed
+        Message.objects.filter(pk=message.pk, status=Message.Status.SENDING).update(
+            status=Message.Status.QUEUED, queued_at=timezone.now(), send_attempts=F("send_attempts") - 1
+        )
         return f"throttled:{wait:.1f}"
-    tried_before = message.send_attempts > 0
-    message.status, message.sending_started_at = Message.Status.SENDING, timezone.now()
-    message.send_attempts += 1
-    # The claim is the UPDATE's condition: of two workers holding the same
-    # message, one moves it to `sending` (committed at once); the other finds
-    # nothing left to claim.
-    if not claimable.update(status=message.status, sending_started_at=message.sending_started_at,
-                            send_attempts=message.send_attempts):  # fmt: skip
-        return "in progress"
+    tried_before = message.send_attempts > 1
 
     client = provider_for(message.channel)
-    to = message.conversation.address
+    to = message.to_address
     if tried_before:
         already = client.find_sent(to=to, text=message.text, since=message.created_at - timedelta(seconds=5))
         taken = set(
@@ -152,6 +144,37 @@ def message_send(*, message_id: int) -> str:
 
 def _stale_before() -> datetime:
     return timezone.now() - timedelta(seconds=settings.OXY_OUTBOUND_STALE_S)
+
+
+# The claim is the UPDATE's condition: of two workers holding the same
+# message, one moves it to `sending` (committed at once); the other finds
+# nothing left to claim. It returns what the send needs (the message, its
+# channel, the address), so claiming and reading are one statement.
+_CHANNEL_COLUMNS = ", ".join(f'channel.{f.column} AS "channel__{f.attname}"' for f in Channel._meta.concrete_fields)
+_SEND_CLAIM = f"""
+WITH claimed AS (
+    UPDATE {Message._meta.db_table}
+    SET status = %(sending)s, sending_started_at = %(now)s, send_attempts = send_attempts + 1
+    WHERE id = %(id)s AND (status = %(queued)s OR (status = %(sending)s AND (sending_started_at IS NULL
+                                                                          OR sending_started_at < %(stale)s)))
+    RETURNING *
+)
+SELECT claimed.*, conversation.address AS to_address, {_CHANNEL_COLUMNS}
+FROM claimed
+JOIN {Conversation._meta.db_table} conversation ON conversation.id = claimed.conversation_id
+JOIN {Channel._meta.db_table} channel ON channel.id = claimed.channel_id
+"""  # noqa: S608 - table and column names come from the models
+
+
+def _send_claim(message_id: int) -> Message | None:
+    """The message, now `sending`, with its `channel` and `to_address`; None
+    when it is sent already or in another worker's hands."""
+    params = {"id": message_id, "now": timezone.now(), "stale": _stale_before(),
+              "queued": Message.Status.QUEUED, "sending": Message.Status.SENDING}  # fmt: skip
+    message = next(iter(Message.objects.raw(_SEND_CLAIM, params)), None)
+    if message is not None:
+        message.channel = model_from_columns(Channel, message.__dict__, prefix="channel__")
+    return message
 
 
 def _stale_sends() -> QuerySet[Message]:
