@@ -14,10 +14,11 @@ from django.db.models import BooleanField, CharField, IntegerField, JSONField
 from django.db.models.expressions import RawSQL
 
 from analytics.selectors import month_ai_spend_column
+from oxy.raw_rows import model_from_columns
 from whatsapp.models import Conversation, Message
 
 from .attendant import HISTORY_MESSAGES
-from .models import AIInteraction
+from .models import AgentSettings, AIInteraction
 
 # The customer's pets, and their bookings of the last 30 days and upcoming
 # (at most 8), as JSON lists.
@@ -37,6 +38,13 @@ _TURNS_LAST_MINUTE = """SELECT count(*) FROM agents_aiinteraction turn
                           AND turn.agent = %s AND turn.created_at >= %s"""
 _FROM_OWNER = "EXISTS (SELECT 1 FROM shop_ownernumber owner WHERE owner.phone = bookings_customer.phone)"
 _ASSISTANT_NAME = "SELECT assistant_name FROM shop_shopsettings LIMIT 1"
+# What a turn reads of the shop's agent settings (one row at most); the cap
+# as text, so it stays a decimal.
+_AGENT_SETTINGS = """SELECT jsonb_build_object('id', s.id, 'model', s.model, 'base_url', s.base_url,
+                                              'api_key', s.api_key, 'monthly_cap_usd', s.monthly_cap_usd::text,
+                                              'customer_turns_per_minute', s.customer_turns_per_minute,
+                                              'attendant_paused_at', s.attendant_paused_at)
+                     FROM agents_agentsettings s"""
 _ANSWERED = "EXISTS (SELECT 1 FROM agents_aiinteraction turn WHERE turn.answers_message_id = whatsapp_message.id)"
 
 
@@ -46,10 +54,12 @@ def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversatio
     whether the shop's owner writes (`from_owner`: Aurora answers);
     `customer_turns_last_minute` (how many turns the LLM answered them in the
     last minute, for the per-minute cap); the shop's `assistant_name` (None
-    until the shop has settings); and `month_ai_spend`, this shop-local
-    month's model spend so far (US dollars, for the monthly cap)."""
+    until the shop has settings); `month_ai_spend`, this shop-local month's
+    model spend so far (US dollars, for the monthly cap); and the shop's
+    `agent_settings` (None until it has them), with what a turn reads of
+    them: model, URL, key, cap, turns a minute, paused."""
     minute_ago = now - timedelta(minutes=1)
-    return (
+    conversation = (
         Conversation.objects.select_related("customer", "channel")
         .annotate(
             from_owner=RawSQL(_FROM_OWNER, [], output_field=BooleanField()),
@@ -60,9 +70,13 @@ def conversation_for_turn(*, conversation_id: int, now: datetime) -> Conversatio
             customer_pets=RawSQL(_PETS, [], output_field=JSONField()),
             customer_bookings=RawSQL(_BOOKINGS, [now - timedelta(days=30)], output_field=JSONField()),
             month_ai_spend=month_ai_spend_column(now=now),
+            agent_settings_columns=RawSQL(_AGENT_SETTINGS, [], output_field=JSONField()),
         )
         .get(pk=conversation_id)
     )
+    columns = conversation.agent_settings_columns
+    conversation.agent_settings = model_from_columns(AgentSettings, columns) if columns else None
+    return conversation
 
 
 def recent_messages(*, conversation: Conversation) -> list[Message]:

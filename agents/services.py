@@ -118,7 +118,7 @@ def lost_replies_requeue(*, now=None) -> int:
 
 def _turn(ctx: TurnContext) -> tuple[str, str, TurnOutcome, str]:
     """(agent, model, outcome, why the LLM did not answer)"""
-    shop = AgentSettings.objects.first()
+    shop = ctx.conversation.agent_settings
     config = llm.llm_config(shop=shop)
     if ctx.conversation.from_owner:
         return _owner_turn(ctx, shop=shop, config=config)

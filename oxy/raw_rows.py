@@ -8,15 +8,20 @@ from django.db import connection, models
 ModelT = TypeVar("ModelT", bound=models.Model)
 
 
-def model_from_columns(model: type[ModelT], columns: dict[str, Any], *, prefix: str) -> ModelT:
-    """An instance of `model` from the `columns` named `<prefix><attname>`,
-    each converted as the ORM converts it (a secret decrypted, JSON parsed),
-    as if loaded from the database."""
+def model_from_columns(model: type[ModelT], columns: dict[str, Any], *, prefix: str = "") -> ModelT:
+    """An instance of `model` from the `columns` named `<prefix><attname>`
+    (the fields not among them are deferred), each converted as the ORM
+    converts it: a secret decrypted, JSON parsed, and a value that came as
+    JSON text (a date, a decimal) made the field's Python type."""
     names, values = [], []
     for field in model._meta.concrete_fields:
-        value = columns[f"{prefix}{field.attname}"]
-        if value is not None and hasattr(field, "from_db_value"):
-            value = field.from_db_value(value, None, connection)
+        name = f"{prefix}{field.attname}"
+        if name not in columns:
+            continue
+        value = columns[name]
+        if value is not None:
+            from_db = getattr(field, "from_db_value", None)
+            value = from_db(value, None, connection) if from_db else field.to_python(value)
         names.append(field.attname)
         values.append(value)
     return model.from_db(connection.alias, names, values)

@@ -13,6 +13,7 @@ from analytics.selectors import month_ai_spend
 from bookings.models import Booking, Pet, Service
 from tests.agents.conftest import NOW, bot_texts, customer_says, reply_turn
 from tests.conftest import wait_until
+from tests.fakes import FakeOpenAI
 from tests.fixtures.whatsapp import connected_sandbox_channel
 from whatsapp.inbox.models import InboundEvent
 from whatsapp.models import Conversation, Message
@@ -153,6 +154,20 @@ def test_a_shop_cannot_spend_beyond_its_plans_cap_whatever_its_own(alpha, shop, 
     second = AIInteraction.objects.latest("id")
     assert (second.agent, second.error) == ("offline", "monthly LLM spend cap reached")
     assert "R$" in bot_texts(Conversation.objects.get())[-1]  # still answered, by the offline attendant
+
+
+def test_a_shop_with_its_own_model_url_and_key_is_answered_by_them(shop, llm):
+    """The deployment's LLM (`llm`) stays unasked: the shop's own answers, with its model."""
+    with FakeOpenAI(api_key="the-shops-own-key") as own:
+        AgentSettings.objects.create(model="gpt-4.1-mini", base_url=f"{own.base_url}/v1", api_key="the-shops-own-key")
+        own.script_reply("Oi! Aqui é o atendimento da loja.")
+
+        reply_turn(customer_says(shop, "oi"))
+
+        assert [request["model"] for request in own.chat_requests] == ["gpt-4.1-mini"]
+    assert llm.chat_requests == []
+    assert bot_texts(Conversation.objects.get()) == ["Oi! Aqui é o atendimento da loja."]
+    assert AIInteraction.objects.get().model == "gpt-4.1-mini"
 
 
 def test_a_message_is_answered_once_however_often_the_turn_runs(shop, llm):
