@@ -220,6 +220,7 @@ def test_groups_and_broadcasts_are_ignored(evolution_channel, alpha):
     outcomes += deliver_evolution(route, evolution_fixture("messages-upsert-status-broadcast"))
 
     assert outcomes == ["ignored", "ignored"]
+    assert list(InboundEvent.objects.values_list("status", flat=True)) == ["ignored", "ignored"]
     with tenant_context(alpha):
         assert not Customer.objects.exists()
 
@@ -271,7 +272,15 @@ def test_a_suspended_shops_events_wait_in_the_inbox(evolution_channel, alpha):
     alpha.save()
 
     assert deliver_evolution(route, evolution_fixture("messages-upsert-text")) == ["held"]
-    assert InboundEvent.objects.get().status == "pending"
+    assert InboundEvent.objects.values_list("status", "attempts").get() == ("pending", 0)
+
+    # once the shop is active again, the event is applied: the message reaches its conversation
+    alpha.status, alpha.suspended_at = "active", None
+    alpha.save()
+    assert inbound_event_process(event_id=InboundEvent.objects.get().pk) == "processed"
+    assert InboundEvent.objects.values_list("status", "attempts").get() == ("processed", 1)
+    with tenant_context(alpha):
+        assert Message.objects.filter(direction="in").count() == 1
 
 
 def test_a_burst_is_processed_together_and_an_event_that_fails_is_retried_alone(evolution_channel, alpha, monkeypatch):
