@@ -161,6 +161,7 @@ CHANNEL_LAYERS = {
 
 # Celery (oxy/celery.py reads the CELERY_ namespace).
 CELERY_BROKER_URL: str = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_BROKER_TRANSPORT = "oxy.broker:RedisTransport"  # kombu's, publishing cheaper (see the module)
 CELERY_RESULT_BACKEND: str = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{OXY_REDIS_PREFIX}:celery:", "socket_connect_timeout": 1}
 # A webhook must answer fast even with Redis down (its events wait in PostgreSQL).
