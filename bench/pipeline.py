@@ -13,7 +13,10 @@ one holding 1,000 stored messages and one 100,000, get their messages in
 turn, so the machine's speed drifting during the run (it does, by a third
 and more here) weighs on both sizes alike; the ratio is p50 at 100k over p50
 at 1k. SQL queries per message: the same path run in this process
-(webhook, inbox event, reply turn, send), counted.
+(webhook, inbox event, reply turn, send), counted, each step on a connection
+taken afresh from the pool, as the workers run each task (Celery hands the
+connection back after every task, and django-tenants sets the search path
+again on the next one).
 """
 
 import sys
@@ -52,13 +55,16 @@ def queries_per_message(shop: Shop, runs: int) -> float:
             client.post(shop.path, body, content_type="application/json", headers={"X-Oxy-Webhook-Secret": shop.secret})
         connection.set_schema_to_public()
         event_id = InboundEvent.objects.filter(route=shop.route).latest("pk").pk
+        connection.close()  # back to the pool, as after every task
         with CaptureQueriesContext(connection) as inbound:
             inbound_event_process(event_id=event_id)
         with tenant_context(shop.organization):
             conversation_id = Conversation.objects.get(customer__phone=f"+{number}").pk
+            connection.close()
             with CaptureQueriesContext(connection) as turn:
                 conversation_reply(conversation_id=conversation_id)
             reply_id = Message.objects.get(conversation_id=conversation_id, direction="out").pk
+            connection.close()
             with CaptureQueriesContext(connection) as send:
                 message_send(message_id=reply_id)
         counts.append(len(webhook) + len(inbound) + len(turn) + len(send))

@@ -8,6 +8,12 @@ from django.db import connection, models
 ModelT = TypeVar("ModelT", bound=models.Model)
 
 
+def columns_sql(model: type[models.Model], *, table: str, prefix: str) -> str:
+    """The model's columns in a SELECT list, from `table` (its name or alias),
+    each named `<prefix><attname>` for `model_from_columns`."""
+    return ", ".join(f'{table}.{field.column} AS "{prefix}{field.attname}"' for field in model._meta.concrete_fields)
+
+
 def model_from_columns(model: type[ModelT], columns: dict[str, Any], *, prefix: str = "") -> ModelT:
     """An instance of `model` from the `columns` named `<prefix><attname>`
     (the fields not among them are deferred), each converted as the ORM

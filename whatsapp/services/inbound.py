@@ -15,7 +15,7 @@ from django_tenants.utils import tenant_context
 
 from analytics.services import facts_together, message_fact_record
 from oxy.logging import log_context
-from oxy.raw_rows import model_from_columns
+from oxy.raw_rows import columns_sql, model_from_columns
 from oxy.schemas import on_commit_in_this_schema
 from tenants.integrations.services.events import message_received_emit
 from tenants.models import Organization
@@ -58,9 +58,6 @@ def inbound_event_process(*, event_id: int) -> str:
 # the transaction takes the claim back with everything else. It returns the
 # event with its route and shop, so claiming and reading are one statement.
 # A held shop's events are not claimed: they wait, pending, for it.
-_ORGANIZATION_COLUMNS = ", ".join(
-    f'organization.{f.column} AS "organization__{f.attname}"' for f in Organization._meta.concrete_fields
-)
 _EVENT_CLAIM = f"""
 UPDATE {InboundEvent._meta.db_table} AS event
 SET status = %(processed)s, attempts = event.attempts + 1, processed_at = %(now)s
@@ -72,7 +69,7 @@ WHERE event.id = (SELECT id FROM {InboundEvent._meta.db_table} WHERE id = %(id)s
 RETURNING event.id, event.provider, event.dedupe_key, event.event_type, event.payload, event.status, event.route_id,
           route.id AS "route__id", route.provider AS "route__provider", route.external_id AS "route__external_id",
           route.organization_id AS "route__organization_id", route.channel_id AS "route__channel_id",
-          {_ORGANIZATION_COLUMNS}
+          {columns_sql(Organization, table="organization", prefix="organization__")}
 """  # noqa: S608 - table and column names come from the models
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics.services import message_fact_record
-from oxy.raw_rows import model_from_columns
+from oxy.raw_rows import columns_sql, model_from_columns
 from oxy.redis_client import redis_client
 from oxy.schemas import on_commit_in_this_schema
 
@@ -150,7 +150,6 @@ def _stale_before() -> datetime:
 # message, one moves it to `sending` (committed at once); the other finds
 # nothing left to claim. It returns what the send needs (the message, its
 # channel, the address), so claiming and reading are one statement.
-_CHANNEL_COLUMNS = ", ".join(f'channel.{f.column} AS "channel__{f.attname}"' for f in Channel._meta.concrete_fields)
 _SEND_CLAIM = f"""
 WITH claimed AS (
     UPDATE {Message._meta.db_table}
@@ -159,7 +158,7 @@ WITH claimed AS (
                                                                           OR sending_started_at < %(stale)s)))
     RETURNING *
 )
-SELECT claimed.*, conversation.address AS to_address, {_CHANNEL_COLUMNS}
+SELECT claimed.*, conversation.address AS to_address, {columns_sql(Channel, table="channel", prefix="channel__")}
 FROM claimed
 JOIN {Conversation._meta.db_table} conversation ON conversation.id = claimed.conversation_id
 JOIN {Channel._meta.db_table} channel ON channel.id = claimed.channel_id
